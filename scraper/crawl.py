@@ -1,0 +1,294 @@
+"""A crawl: targets -> fetch -> archive -> parse -> follow links, with one archive writer.
+
+Fetching runs on the Fetcher's pool (per-host pacing, global worker cap); everything
+that touches the archive happens here, on the calling thread, so SQLite only ever sees
+one writer and "database is locked" cannot happen inside a crawl.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urldefrag
+
+from archive import Archive
+from scraper import parsers
+from scraper.config import Config, Target
+from scraper.document import from_bytes, from_fetch
+from scraper.errors import FetchError, ParseError, SchedarcError
+from scraper.fetch import FetchRequest, Fetcher, FetchSettings
+from scraper.models import FetchResult, ParseResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One URL to fetch on behalf of a target, at some link depth."""
+
+    url: str
+    target: Target
+    depth: int = 0
+
+    @property
+    def parser(self) -> str:
+        # A forced parser applies to the target's own URLs; followed pages are detected.
+        return self.target.parser if self.depth == 0 else "auto"
+
+
+@dataclass
+class PageReport:
+    """What happened to one page in this run."""
+
+    url: str
+    target: str
+    outcome: str  # changed | unchanged | not_modified | failed | parse_error
+    status: int | None = None
+    fetch_id: int | None = None
+    parser: str | None = None
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class CrawlSummary:
+    """The end-of-run account, printed for people and as JSON for scripts."""
+
+    targets: list[str] = field(default_factory=list)
+    pages: list[PageReport] = field(default_factory=list)
+    stopped_early: bool = False
+
+    @property
+    def failures(self) -> list[PageReport]:
+        return [p for p in self.pages if p.outcome in ("failed", "parse_error")]
+
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        return [c for p in self.pages for c in p.changes]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.stopped_early
+
+    def counts(self) -> dict[str, int]:
+        outcomes = Counter(p.outcome for p in self.pages)
+        kinds = Counter(c["kind"] for c in self.changes)
+        return {
+            "targets": len(self.targets),
+            "pages": len(self.pages),
+            "fetched": sum(1 for p in self.pages if p.outcome != "failed"),
+            "not_modified": outcomes["not_modified"],
+            "unchanged": outcomes["unchanged"],
+            "changed": outcomes["changed"],
+            "failed": len(self.failures),
+            "sessions_added": kinds["added"] + kinds["restored"],
+            "sessions_changed": kinds["changed"],
+            "sessions_removed": kinds["removed"],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "targets": self.targets,
+            "counts": self.counts(),
+            "failures": [{"url": p.url, "target": p.target, "error": p.error} for p in self.failures],
+            "changes": self.changes,
+            "pages": [{k: v for k, v in asdict(p).items() if k not in ("sessions", "changes")} for p in self.pages],
+        }
+
+
+def canonical(url: str) -> str:
+    """The URL without its fragment: the fetch unit."""
+    return urldefrag(url.strip())[0]
+
+
+def matches(url: str, patterns: Sequence[str]) -> bool:
+    """Glob patterns match the whole URL; "re:" patterns are regular expressions (search)."""
+    for pattern in patterns:
+        if pattern.startswith("re:"):
+            if re.search(pattern[3:], url):
+                return True
+        elif fnmatch.fnmatchcase(url, pattern):
+            return True
+    return False
+
+
+class Crawl:
+    """One run over some targets into one archive."""
+
+    def __init__(self, archive: Archive, config: Config, *, run_id: int, fetcher: Fetcher | None = None,
+                 on_page: Callable[[PageReport], None] | None = None,
+                 on_queue: Callable[[int], None] | None = None, fail_fast: bool = False) -> None:
+        self.archive = archive
+        self.config = config
+        self.run_id = run_id
+        self.fetcher = fetcher or Fetcher(config.fetch)
+        self._own_fetcher = fetcher is None
+        self.on_page = on_page
+        self.on_queue = on_queue
+        self.fail_fast = fail_fast
+        self._seen: set[str] = set()
+        self._per_target: Counter[str] = Counter()
+        self._pending: dict[Future[FetchResult], PageJob] = {}
+
+    def run(self, targets: Sequence[Target]) -> CrawlSummary:
+        summary = CrawlSummary(targets=[t.name for t in targets if t.name])
+        try:
+            for target in targets:
+                for url in target.urls:
+                    self._enqueue(PageJob(canonical(url), target, 0))
+            while self._pending:
+                done, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = self._pending.pop(future)
+                    report = self._handle(job, future)
+                    summary.pages.append(report)
+                    if self.on_page:
+                        self.on_page(report)
+                    if self.fail_fast and report.outcome in ("failed", "parse_error"):
+                        summary.stopped_early = bool(self._pending)
+                        self._cancel()
+                        return summary
+        finally:
+            self._cancel()
+            if self._own_fetcher:
+                self.fetcher.close()
+        return summary
+
+    def _cancel(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+
+    def _enqueue(self, job: PageJob) -> None:
+        if job.url in self._seen:
+            return
+        if self._per_target[job.target.name] >= job.target.max_pages:
+            log.info("%s: max_pages (%d) reached, not fetching %s", job.target.name, job.target.max_pages, job.url)
+            return
+        self._seen.add(job.url)
+        self._per_target[job.target.name] += 1
+        state = self.archive.page_state(job.url) or {}
+        settings: FetchSettings = self.config.fetch_for(job.target)
+        request = FetchRequest(job.url, etag=state.get("etag"), last_modified=state.get("last_modified"),
+                               settings=settings, tag=job)
+        self._pending[self.fetcher.submit(request)] = job
+        if self.on_queue:
+            self.on_queue(1)
+
+    def _handle(self, job: PageJob, future: Future[FetchResult]) -> PageReport:
+        name = job.target.name
+        try:
+            result = future.result()
+        except FetchError as exc:
+            self.archive.record_page(self._failed_record(job, exc))
+            log.warning("%s: %s", job.url, exc)
+            return PageReport(job.url, name, "failed", status=exc.status, error=str(exc))
+        record = self._record(job, result)
+        if result.not_modified:
+            outcome = self.archive.record_page(record)
+            self._follow(job, self._stored_links(job))
+            return PageReport(job.url, name, "not_modified", status=result.status, fetch_id=outcome["fetch_id"])
+        state = self.archive.page_state(job.url) or {}
+        same_body = state.get("body_sha256") == hashlib.sha256(result.body).hexdigest()
+        if same_body and not (job.target.follow and job.depth < job.target.max_depth):
+            # Identical bytes: nothing to parse, nothing to follow; the fetch row is the record.
+            outcome = self.archive.record_page(record)
+            return PageReport(job.url, name, "unchanged", status=result.status, fetch_id=outcome["fetch_id"])
+        try:
+            parsed = parsers.parse(from_fetch(result, timezone=job.target.timezone), job.parser)
+        except ParseError as exc:
+            outcome = self.archive.record_page(record, parse_error=str(exc))
+            log.warning("%s: %s", job.url, exc)
+            return PageReport(job.url, name, "parse_error", status=result.status, fetch_id=outcome["fetch_id"],
+                              error=str(exc))
+        sessions = [s.to_dict() for s in parsed.sessions]
+        outcome = self.archive.record_page(record, sessions=None if same_body else sessions,
+                                           event=parsed.event_name, parser=parsed.parser)
+        self._follow(job, parsed)
+        for warning in parsed.warnings:
+            log.info("%s: %s", job.url, warning)
+        kind = "unchanged" if same_body else "changed"
+        return PageReport(job.url, name, kind, status=result.status, fetch_id=outcome["fetch_id"],
+                          parser=parsed.parser, sessions=sessions, changes=list(outcome.get("changes", [])))
+
+    def _stored_links(self, job: PageJob) -> ParseResult | None:
+        """Links of a 304 page come from its stored body, so following still works."""
+        if not job.target.follow or job.depth >= job.target.max_depth:
+            return None
+        state = self.archive.page_state(job.url) or {}
+        if not state.get("fetch_id"):
+            return None
+        try:
+            body = self.archive.fetch_body(int(state["fetch_id"]))
+            doc = from_bytes(job.url, body, content_type=state.get("media_type"), timezone=job.target.timezone)
+            return parsers.parse(doc, job.parser)
+        except SchedarcError as exc:
+            log.info("%s: cannot re-read stored body for links: %s", job.url, exc)
+            return None
+
+    def _follow(self, job: PageJob, parsed: ParseResult | None) -> None:
+        target = job.target
+        if parsed is None or not target.follow or job.depth >= target.max_depth:
+            return
+        candidates = [*parsed.links, *(s.url for s in parsed.sessions if s.url)]
+        for link in candidates:
+            url = canonical(link)
+            if url.startswith(("http://", "https://")) and matches(url, target.follow):
+                self._enqueue(PageJob(url, target, job.depth + 1))
+
+    def _record(self, job: PageJob, result: FetchResult) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "url": job.url,
+            "target": job.target.name or None,
+            "fetched_at": result.fetched_at.isoformat(),
+            "status": result.status,
+            "final_url": result.final_url,
+            "headers": dict(result.headers),
+            "attempts": result.attempts,
+            "elapsed_ms": round(result.elapsed * 1000),
+            "error_class": None,
+            "error": None,
+            "body": None if result.not_modified else result.body,
+            "media_type": result.header("content-type"),
+            "not_modified": result.not_modified,
+            "etag": result.header("etag"),
+            "last_modified": result.header("last-modified"),
+        }
+
+    def _failed_record(self, job: PageJob, exc: FetchError) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "url": job.url,
+            "target": job.target.name or None,
+            "fetched_at": datetime.now(UTC).isoformat(),
+            "status": exc.status,
+            "final_url": None,
+            "headers": {},
+            "attempts": exc.attempts,
+            "elapsed_ms": round(exc.elapsed * 1000),
+            "error_class": type(exc).__name__,
+            "error": str(exc),
+            "body": None,
+            "media_type": None,
+            "not_modified": False,
+            "etag": None,
+            "last_modified": None,
+        }
+
+
+def is_due(target: Target, last_run: datetime | None, now: datetime) -> bool:
+    """A target is due when it never ran, has no `every`, or `every` has passed."""
+    if last_run is None or target.every is None:
+        return True
+    return now - last_run >= target.every
