@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 
 _SPACE = re.compile(r"\s+")
 
@@ -42,7 +43,7 @@ def split_speakers(text: str | None) -> list[str]:
     for chunk in _SEPARATORS.split(value):
         for part in chunk.split(","):
             name = part.strip(" .-–—:")
-            if name and name not in names:
+            if name and name not in names and not is_placeholder(name):
                 names.append(name)
     return names
 
@@ -57,6 +58,73 @@ def split_people(text: str | None) -> list[str]:
     names: list[str] = []
     for group in _SEPARATORS.split(value):
         name = group.split(",", 1)[0].strip(" .-–—:")
-        if name and name not in names:
+        if name and name not in names and not is_placeholder(name):
             names.append(name)
     return names
+
+
+# Words that open a phrase standing for nobody in particular ("and anyone else who wants
+# to join", "TBA", "and friends"): never a speaker's name.
+_NOBODY = frozenset({
+    "anyone", "anybody", "everyone", "everybody", "others", "other", "more", "someone", "somebody",
+    "you", "tba", "tbd", "tbc", "n/a", "guests", "guest", "friends", "special", "many", "various",
+    "several"
+})  # fmt: skip
+# Lowercase words that belong inside names (van Rossum, da Silva, bin Laden).
+_PARTICLES = frozenset({
+    "van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "des", "la", "le", "bin", "al",
+    "ter", "ten", "dos", "das", "y"
+})  # fmt: skip
+# Capitalised words that make a phrase a title part rather than a person ("Part Two").
+_NOT_NAME_WORDS = frozenset({
+    "part", "day", "session", "workshop", "panel", "keynote", "intro", "introduction", "track", "room",
+    "lab", "talk", "demo", "edition", "level", "beginners", "advanced", "overview", "update", "q&a",
+    "tutorial", "lightning", "the", "a", "an", "of", "and", "for", "in", "on", "with", "to"
+})  # fmt: skip
+
+
+def is_placeholder(text: str | None) -> bool:
+    """True for phrases that stand in for people without naming one ("anyone else", "TBA")."""
+    words = clean(text).casefold().split()
+    return not words or words[0].strip(".,") in _NOBODY or " ".join(words) in ("et al", "et al.")
+
+
+def looks_like_name(text: str | None) -> bool:
+    """A stricter test: does ``text`` read as a person's name ("Randy Bias", "Guido van Rossum")?
+
+    One to five words, no digits, every word capitalised except name particles, and
+    none of the words that mark a title part.
+    """
+    words = clean(text).split()
+    if not 1 <= len(words) <= 5 or is_placeholder(text):
+        return False
+    for word in words:
+        bare = word.strip(".,'’\"")
+        if not bare or any(ch.isdigit() for ch in bare) or bare.casefold() in _NOT_NAME_WORDS:
+            return False
+        if not bare[0].isupper() and bare not in _PARTICLES:
+            return False
+    return True
+
+
+_TITLE_SPEAKER_DASH = re.compile(r"\s+[—–]\s*|\s*[—–]\s+|\s+-{1,2}\s+")
+
+
+def split_title_speakers(
+    text: str | None, people: Callable[[str], list[str]] | None = None
+) -> tuple[str, list[str]]:
+    """Split "TITLE — SPEAKER and SPEAKER" into the title and the names.
+
+    The split is at the last spaced dash (em, en or hyphen) whose tail reads as people;
+    a title that merely contains a dash ("RAs -> battle", "Scale-out") is kept whole.
+    ``people`` splits the tail (default :func:`split_speakers`; Sched's "NAME, COMPANY"
+    convention wants :func:`split_people`).
+    """
+    value = clean(text)
+    splitter = people or split_speakers
+    for match in reversed(list(_TITLE_SPEAKER_DASH.finditer(value))):
+        head, tail = value[: match.start()].strip(), value[match.end() :].strip()
+        names = splitter(tail)
+        if head and names and all(looks_like_name(name) for name in names):
+            return head, names
+    return value, []
