@@ -50,8 +50,9 @@ def run_demo(db_path: Path, out: Echo, err: Echo) -> bool:
         out(sessions_table(archive.sessions(page=target.urls[1])))
         out("")
         out("What changed between the two crawls:")
-        for change in second.changes:
-            out(f"  {describe_change(change)}")
+        # A talk seen on several pages (feed, event page) changes on each; say it once.
+        for line in dict.fromkeys(describe_change(change) for change in second.changes):
+            out(f"  {line}")
         stats = archive.stats()
     err("demo: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
     err(f"demo: explore it: schedarc --db {db_path} sessions | changes | search lake | query 'select ...'")
