@@ -1,0 +1,287 @@
+"""Read-only questions to the archive: sessions, search, changes, history, snapshots.
+
+Nothing here writes, so every function works on an archive opened read-only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from archive import schema
+from archive.bodies import get_body, verify_bodies
+from archive.diff import FIELDS, change_record, from_row
+from archive.errors import ArchiveError
+from archive.speakers import speaker_key
+from archive.times import from_utc_text, parse_utc
+
+_SESSION_COLUMNS = (
+    's.id, p.url AS page, s.uid, s.event, s.title, s.speakers, s.start, s."end", s.timezone, s.room,'
+    " s.track, s.url, s.description, s.first_seen, s.last_changed, s.removed_at, s.version,"
+    " p.last_fetched AS checked_at"
+)
+
+
+def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor]
+
+
+def _session(row: dict[str, Any]) -> dict[str, Any]:
+    row["speakers"] = json.loads(row["speakers"]) if row["speakers"] else []
+    return row
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _day(on: date | str) -> str:
+    if isinstance(on, datetime):
+        return on.date().isoformat()
+    if isinstance(on, date):
+        return on.isoformat()
+    try:
+        return date.fromisoformat(on.strip()).isoformat()
+    except ValueError as exc:
+        raise ArchiveError(f"{on!r} is not a date", hint="write dates like 2024-04-16") from exc
+
+
+def sessions(
+    db: Database,
+    *,
+    event: str | None = None,
+    speaker: str | None = None,
+    on: date | str | None = None,
+    room: str | None = None,
+    page: str | None = None,
+    removed: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Sessions as pages list them now (or, with ``removed``, those no longer listed).
+
+    ``event``, ``room`` and ``speaker`` match case-insensitively anywhere in the value;
+    ``on`` is a day in the session's own zone (the date its start is written with).
+    """
+    where = ["s.version > 0", "s.removed_at IS NOT NULL" if removed else "s.removed_at IS NULL"]
+    params: list[Any] = []
+    if event:
+        where.append("s.event LIKE ? ESCAPE '\\'")
+        params.append(_like(event))
+    if room:
+        where.append("s.room LIKE ? ESCAPE '\\'")
+        params.append(_like(room))
+    if speaker:
+        where.append(
+            "s.id IN (SELECT ss.session_id FROM session_speakers ss JOIN speakers sp"
+            " ON sp.id = ss.speaker_id WHERE sp.key LIKE ? ESCAPE '\\')"
+        )
+        params.append(_like(speaker_key(speaker)))
+    if on is not None:
+        where.append("substr(s.start, 1, 10) = ?")
+        params.append(_day(on))
+    if page:
+        where.append("p.url = ?")
+        params.append(page)
+    sql = (
+        f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN pages p ON p.id = s.page_id"
+        f" WHERE {' AND '.join(where)}"
+        " ORDER BY s.start IS NULL, coalesce(datetime(s.start), s.start), s.title, s.id"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [_session(row) for row in _rows(db, sql, params)]
+
+
+def fts_query(text: str) -> str:
+    """User text as an FTS5 query: every word a quoted phrase, so no syntax leaks through."""
+    words = text.split()
+    if not words:
+        raise ArchiveError("there is nothing to search for", hint="give one or more words")
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def search(db: Database, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Sessions whose title, speakers or description hold every word, best match first."""
+    sql = (
+        f"SELECT {_SESSION_COLUMNS} FROM sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid"
+        " JOIN pages p ON p.id = s.page_id WHERE sessions_fts MATCH ? AND s.version > 0"
+        " ORDER BY sessions_fts.rank, s.id LIMIT ?"
+    )
+    return [_session(row) for row in _rows(db, sql, [fts_query(text), int(limit)])]
+
+
+_VERSION_COLUMNS = ", ".join(f'v."{name}"' for name in FIELDS)
+_PREVIOUS_COLUMNS = ", ".join(f'prev."{name}" AS "old_{name}"' for name in FIELDS)
+
+
+def changes(
+    db: Database, *, since: datetime | date | str | None = None, page: str | None = None
+) -> list[dict[str, Any]]:
+    """Change records (added, changed, removed, restored) in the order they were recorded."""
+    where: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        where.append("f.fetched_at >= ?")
+        params.append(parse_utc(since, what="--since"))
+    if page:
+        where.append("p.url = ?")
+        params.append(page)
+    sql = (
+        f"SELECT v.kind, v.changed, v.version, s.uid, p.url AS page, f.fetched_at, {_VERSION_COLUMNS},"
+        f" {_PREVIOUS_COLUMNS} FROM session_versions v JOIN sessions s ON s.id = v.session_id"
+        " JOIN pages p ON p.id = s.page_id JOIN fetches f ON f.id = v.fetch_id"
+        " LEFT JOIN session_versions prev ON prev.session_id = v.session_id AND prev.version = v.version - 1"
+        f" {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY f.fetched_at, f.id, v.rowid"
+    )
+    records = []
+    for row in _rows(db, sql, params):
+        new = from_row(row)
+        old = None if row["old_title"] is None else from_row({n: row[f"old_{n}"] for n in FIELDS})
+        records.append(
+            change_record(kind=row["kind"], uid=row["uid"], page=row["page"], fetched_at=row["fetched_at"],
+                          old=old, new=new, changed=json.loads(row["changed"]))
+        )
+    return records
+
+
+_FETCH_COLUMNS = (
+    "f.id AS fetch_id, f.fetched_at, f.status, f.not_modified, f.final_url, f.attempts, f.elapsed_ms,"
+    " f.error_class, f.error, f.body_sha256, b.size, f.media_type, f.parser, f.parse_error, f.run_id,"
+    " (SELECT count(*) FROM session_versions v WHERE v.fetch_id = f.id) AS versions"
+)
+
+
+def _page_row(db: Database, url: str) -> dict[str, Any] | None:
+    rows = _rows(db, "SELECT * FROM pages WHERE url = ?", [url])
+    return rows[0] if rows else None
+
+
+def history(db: Database, key: str) -> dict[str, Any]:
+    """A page URL: its fetches. A session uid: its versions, on every page that lists it."""
+    page = _page_row(db, key)
+    if page is not None:
+        fetches = _rows(
+            db,
+            f"SELECT {_FETCH_COLUMNS} FROM fetches f LEFT JOIN bodies b ON b.sha256 = f.body_sha256"
+            " WHERE f.page_id = ? ORDER BY f.fetched_at, f.id",
+            [page["id"]],
+        )
+        for fetch in fetches:
+            fetch["not_modified"] = bool(fetch["not_modified"])
+        return {"kind": "page", "url": key, "target": page["target"], "last_fetched": page["last_fetched"],
+                "last_changed": page["last_changed"], "fetches": fetches}
+    rows = _rows(
+        db,
+        f"SELECT v.kind, v.version, v.changed, v.fetch_id, f.fetched_at, p.url AS page, {_VERSION_COLUMNS}"
+        " FROM session_versions v JOIN sessions s ON s.id = v.session_id JOIN pages p ON p.id = s.page_id"
+        " JOIN fetches f ON f.id = v.fetch_id WHERE s.uid = ? ORDER BY f.fetched_at, f.id, v.rowid",
+        [key],
+    )
+    if not rows:
+        raise ArchiveError(
+            f"no session uid or page URL {key!r} in the archive",
+            hint="`schedarc sessions --json` shows uids; `schedarc snapshots URL` shows pages",
+        )
+    versions = [
+        {"page": row["page"], "version": row["version"], "kind": row["kind"], "fetch_id": row["fetch_id"],
+         "fetched_at": row["fetched_at"], "changed": json.loads(row["changed"]), "fields": from_row(row)}
+        for row in rows
+    ]
+    return {"kind": "session", "uid": key, "title": versions[-1]["fields"]["title"],
+            "pages": sorted({v["page"] for v in versions}), "versions": versions}
+
+
+def snapshots(db: Database, url: str) -> list[dict[str, Any]]:
+    """Every archived body of a page, oldest first (fetches without a body are left out)."""
+    page = _page_row(db, url)
+    if page is None:
+        raise ArchiveError(f"no page {url} in the archive", hint="check the URL, or fetch it first")
+    return _rows(
+        db,
+        "SELECT f.id AS fetch_id, f.fetched_at, f.status, f.final_url, f.body_sha256, b.size, b.media_type"
+        " FROM fetches f JOIN bodies b ON b.sha256 = f.body_sha256 WHERE f.page_id = ?"
+        " ORDER BY f.fetched_at, f.id",
+        [page["id"]],
+    )
+
+
+def fetch_body(db: Database, fetch_id: int) -> bytes:
+    row = db.execute(
+        "SELECT body_sha256, not_modified, error FROM fetches WHERE id = ?", [fetch_id]
+    ).fetchone()
+    if row is None:
+        raise ArchiveError(f"there is no fetch {fetch_id}", hint="`schedarc snapshots URL` lists fetch ids")
+    digest, not_modified, error = row
+    if digest is None:
+        if not_modified:
+            why = "it was a 304 Not Modified"
+        else:
+            why = f"it failed: {error}" if error else "none was kept"
+        raise ArchiveError(f"fetch {fetch_id} has no body ({why})",
+                           hint="`schedarc snapshots URL` lists the fetches that have one")
+    return get_body(db, digest)
+
+
+def page_state(db: Database, url: str) -> dict[str, Any] | None:
+    """What the last successful fetch of a page left behind, for a conditional GET."""
+    rows = _rows(
+        db,
+        "SELECT url, target, etag, last_modified, body_sha256, last_fetched, last_changed FROM pages"
+        " WHERE url = ? AND last_fetched IS NOT NULL",
+        [url],
+    )
+    return rows[0] if rows else None
+
+
+def last_run(db: Database, target: str) -> datetime | None:
+    """When any page of a target was last fetched (failed attempts count: they were tried)."""
+    row = db.execute(
+        "SELECT max(f.fetched_at) FROM fetches f JOIN pages p ON p.id = f.page_id WHERE p.target = ?",
+        [target],
+    ).fetchone()
+    return from_utc_text(row[0]) if row else None
+
+
+def check(db: Database) -> list[str]:
+    """Every fault found: SQLite's integrity check, dangling references, corrupt bodies."""
+    problems = [
+        f"integrity: {row[0]}" for row in db.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"
+    ]
+    problems += [
+        f"foreign key: {table} row {rowid} points at a missing {parent} row"
+        for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()
+    ]
+    return problems + verify_bodies(db)
+
+
+def stats(db: Database) -> dict[str, Any]:
+    """Counts and sizes, for `schedarc stats` and the benchmark."""
+
+    def one(sql: str) -> int:
+        return int(db.execute(sql).fetchone()[0] or 0)
+
+    page_size = one("PRAGMA page_size")
+    return {
+        "runs": one("SELECT count(*) FROM runs"),
+        "pages": one("SELECT count(*) FROM pages"),
+        "fetches": one("SELECT count(*) FROM fetches"),
+        "failed_fetches": one("SELECT count(*) FROM fetches WHERE error IS NOT NULL"),
+        "bodies": one("SELECT count(*) FROM bodies"),
+        "body_bytes": one("SELECT sum(size) FROM bodies"),
+        "stored_bytes": one("SELECT sum(length(data)) FROM bodies"),
+        "sessions": one("SELECT count(*) FROM sessions WHERE removed_at IS NULL AND version > 0"),
+        "removed_sessions": one("SELECT count(*) FROM sessions WHERE removed_at IS NOT NULL"),
+        "versions": one("SELECT count(*) FROM session_versions"),
+        "speakers": one("SELECT count(*) FROM speakers"),
+        "database_bytes": one("PRAGMA page_count") * page_size,
+        **schema.describe(db),
+    }

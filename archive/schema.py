@@ -1,0 +1,257 @@
+"""The archive's schema, reached only through numbered migrations.
+
+Each migration is a function registered, in order, on one ``sqlite_utils.Migrations``
+set; sqlite-utils records applied ones in ``_sqlite_migrations`` and runs each inside a
+transaction. ``PRAGMA user_version`` mirrors the count for people using ``sqlite3``.
+Never edit a migration that has shipped: add the next one.
+
+1. the foundation (issue 2): runs, pages, fetches, content-addressed bodies, sessions.
+2. history (issue 5): session versions, speakers, full-text search, views.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from archive.speakers import link_speakers
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Migrations("schedarc")
+
+
+@MIGRATIONS(name="0001_foundation")
+def foundation(db: Database) -> None:
+    """Runs, pages, every fetch, every distinct body once, and sessions as last seen."""
+    db.executescript(
+        """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    argv TEXT NOT NULL DEFAULT '[]',
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    ok INTEGER,
+    counts TEXT
+);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    target TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    body_sha256 TEXT REFERENCES bodies(sha256),
+    last_fetched TEXT,
+    last_changed TEXT
+);
+CREATE INDEX pages_target ON pages(target);
+CREATE TABLE bodies (
+    sha256 TEXT PRIMARY KEY,
+    media_type TEXT,
+    size INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE fetches (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    run_id INTEGER REFERENCES runs(id),
+    fetched_at TEXT NOT NULL,
+    status INTEGER,
+    final_url TEXT,
+    headers TEXT,
+    attempts INTEGER,
+    elapsed_ms INTEGER,
+    error_class TEXT,
+    error TEXT,
+    body_sha256 TEXT REFERENCES bodies(sha256),
+    media_type TEXT,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    event TEXT,
+    parser TEXT,
+    parse_error TEXT
+);
+CREATE INDEX fetches_page ON fetches(page_id, fetched_at);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    uid TEXT NOT NULL,
+    event TEXT,
+    title TEXT NOT NULL,
+    speakers TEXT NOT NULL DEFAULT '[]',
+    start TEXT,
+    "end" TEXT,
+    timezone TEXT,
+    room TEXT,
+    track TEXT,
+    url TEXT,
+    description TEXT,
+    first_seen TEXT NOT NULL,
+    last_changed TEXT NOT NULL,
+    removed_at TEXT,
+    UNIQUE (page_id, uid)
+);
+CREATE INDEX sessions_uid ON sessions(uid);
+CREATE INDEX sessions_start ON sessions(start);
+PRAGMA user_version = 1;
+"""
+    )
+
+
+_VERSIONS_SQL = """
+ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN removed_fetch_id INTEGER REFERENCES fetches(id);
+ALTER TABLE pages ADD COLUMN parsed_sha256 TEXT;
+CREATE TABLE session_versions (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    version INTEGER NOT NULL,
+    fetch_id INTEGER NOT NULL REFERENCES fetches(id),
+    kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),
+    changed TEXT NOT NULL DEFAULT '[]',
+    title TEXT NOT NULL,
+    speakers TEXT NOT NULL DEFAULT '[]',
+    start TEXT,
+    "end" TEXT,
+    timezone TEXT,
+    room TEXT,
+    track TEXT,
+    url TEXT,
+    description TEXT,
+    event TEXT,
+    PRIMARY KEY (session_id, version)
+);
+CREATE INDEX session_versions_fetch ON session_versions(fetch_id);
+CREATE TABLE speakers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE session_speakers (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    speaker_id INTEGER NOT NULL REFERENCES speakers(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (session_id, speaker_id)
+);
+CREATE INDEX session_speakers_speaker ON session_speakers(speaker_id);
+"""
+
+CURRENT_SESSIONS_VIEW = """
+SELECT s.id, p.url AS page, s.uid, s.event, s.title, s.speakers, s.start, s."end",
+       s.timezone, s.room, s.track, s.url, s.description, s.first_seen, s.last_changed,
+       p.last_fetched AS checked_at, s.version
+FROM sessions s JOIN pages p ON p.id = s.page_id
+WHERE s.removed_at IS NULL AND s.version > 0
+"""
+
+SESSION_CHANGES_VIEW = """
+SELECT f.fetched_at, v.kind, p.url AS page, s.uid, v.title, v.changed,
+       prev.title AS old_title, prev.start AS old_start, v.start,
+       prev."end" AS old_end, v."end", prev.room AS old_room, v.room,
+       prev.speakers AS old_speakers, v.speakers, v.version, v.fetch_id, v.session_id
+FROM session_versions v
+JOIN sessions s ON s.id = v.session_id
+JOIN pages p ON p.id = s.page_id
+JOIN fetches f ON f.id = v.fetch_id
+LEFT JOIN session_versions prev ON prev.session_id = v.session_id AND prev.version = v.version - 1
+"""
+
+
+@MIGRATIONS(name="0002_history")
+def history(db: Database) -> None:
+    """Versions of every session, speakers, full-text search and the two views."""
+    db.executescript(_VERSIONS_SQL)
+    _backfill_versions(db)
+    _backfill_speakers(db)
+    db.execute("UPDATE pages SET parsed_sha256 = body_sha256")
+    db.table("sessions").enable_fts(["title", "speakers", "description"], create_triggers=True)
+    db.create_view("current_sessions", CURRENT_SESSIONS_VIEW.strip())
+    db.create_view("session_changes", SESSION_CHANGES_VIEW.strip())
+    db.execute("PRAGMA user_version = 2")
+
+
+_VERSION_COLUMNS = 'title, speakers, start, "end", timezone, room, track, url, description, event'
+_INSERT_VERSION = (
+    f"INSERT INTO session_versions (session_id, version, fetch_id, kind, changed, {_VERSION_COLUMNS})"
+)
+
+
+def _fetch_near(db: Database, page_id: int, moment: str | None) -> int | None:
+    """The fetch of a page at (or else last before, or else any) a moment."""
+    row = db.execute(
+        "SELECT id FROM fetches WHERE page_id = ? ORDER BY (fetched_at = ?) DESC,"
+        " (fetched_at <= ?) DESC, fetched_at DESC, id DESC LIMIT 1",
+        [page_id, moment, moment],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _backfill_versions(db: Database) -> None:
+    """Schema 1 kept only the current state: make it version 1 (and 2 when removed)."""
+    sessions = db.execute("SELECT id, page_id, first_seen, removed_at FROM sessions").fetchall()
+    for session_id, page_id, first_seen, removed_at in sessions:
+        added = _fetch_near(db, page_id, first_seen)
+        if added is None:
+            log.warning("session %s has no fetch of its page; left without versions", session_id)
+            continue
+        version = 1
+        db.execute(
+            f"{_INSERT_VERSION} SELECT id, 1, ?, 'added', ?, {_VERSION_COLUMNS} FROM sessions WHERE id = ?",
+            [added, json.dumps(_present(db, session_id)), session_id],
+        )
+        removed_fetch = None
+        if removed_at is not None:
+            removed_fetch = _fetch_near(db, page_id, removed_at)
+            version = 2
+            db.execute(
+                f"{_INSERT_VERSION} SELECT id, 2, ?, 'removed', '[]', {_VERSION_COLUMNS}"
+                " FROM sessions WHERE id = ?",
+                [removed_fetch, session_id],
+            )
+        db.execute(
+            "UPDATE sessions SET version = ?, removed_fetch_id = ? WHERE id = ?",
+            [version, removed_fetch, session_id],
+        )
+
+
+def _present(db: Database, session_id: int) -> list[str]:
+    """The fields a backfilled first version lists as changed: those with a value."""
+    cursor = db.execute(f"SELECT {_VERSION_COLUMNS} FROM sessions WHERE id = ?", [session_id])
+    names = [d[0] for d in cursor.description]
+    row = cursor.fetchone()
+    return [name for name, value in zip(names, row, strict=True) if value not in (None, "", "[]")]
+
+
+def _backfill_speakers(db: Database) -> None:
+    for session_id, speakers in db.execute("SELECT id, speakers FROM sessions").fetchall():
+        link_speakers(db, int(session_id), json.loads(speakers or "[]"))
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations; return their names."""
+    names = [migration.name for migration in MIGRATIONS.pending(db)]
+    MIGRATIONS.apply(db)
+    return names
+
+
+def pending(db: Database) -> list[str]:
+    """Names of migrations this database still needs (read-only)."""
+    return [migration.name for migration in MIGRATIONS.pending(db)]
+
+
+def unknown(db: Database) -> list[str]:
+    """Applied migrations this code does not know: the file is from a newer schedarc."""
+    return [m.name for m in MIGRATIONS.applied(db) if m.name not in NAMES]
+
+
+# Every migration, oldest first; the schema version is how many of them a file has.
+NAMES: tuple[str, ...] = ("0001_foundation", "0002_history")
+SCHEMA_VERSION = len(NAMES)
+
+
+def describe(db: Database) -> dict[str, Any]:
+    """Schema version facts for ``stats``."""
+    return {"schema_version": len(MIGRATIONS.applied(db)), "schema_latest": SCHEMA_VERSION}

@@ -1,0 +1,269 @@
+"""Writing to the archive: runs, fetches, bodies, and the sessions a page lists.
+
+Every function here runs inside the caller's transaction (``Archive`` opens one per
+page), so a fetch row, its body and the session versions it caused commit together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+from archive.bodies import put_body
+from archive.diff import (
+    FIELDS,
+    Fields,
+    added_fields,
+    canonical,
+    carry_forward,
+    change_record,
+    changed_fields,
+    from_row,
+    to_row,
+)
+from archive.errors import ArchiveError
+from archive.speakers import link_speakers
+from archive.times import parse_utc, utc_now
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
+_MARKS = ", ".join("?" for _ in FIELDS)
+_ASSIGN = ", ".join(f'"{name}" = ?' for name in FIELDS)
+
+
+def start_run(db: Database, command: str, argv: Sequence[str]) -> int:
+    cursor = db.execute(
+        "INSERT INTO runs (command, argv, started_at) VALUES (?, ?, ?)",
+        [command, json.dumps(list(argv), ensure_ascii=False), utc_now()],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def finish_run(db: Database, run_id: int, *, ok: bool, counts: Mapping[str, int]) -> None:
+    cursor = db.execute(
+        "UPDATE runs SET finished_at = ?, ok = ?, counts = ? WHERE id = ?",
+        [utc_now(), int(ok), json.dumps(dict(counts), sort_keys=True), run_id],
+    )
+    if cursor.rowcount != 1:
+        raise ArchiveError(f"there is no run {run_id} to finish", hint="start it with start_run() first")
+
+
+def _page(db: Database, url: str, target: str | None) -> tuple[int, str | None, str | None, str | None]:
+    """The page row for a URL, made if new: (id, parsed_sha256, etag, last_modified)."""
+    db.execute("INSERT OR IGNORE INTO pages (url, target) VALUES (?, ?)", [url, target])
+    if target is not None:
+        db.execute("UPDATE pages SET target = ? WHERE url = ? AND target IS NOT ?", [target, url, target])
+    row = db.execute(
+        "SELECT id, parsed_sha256, etag, last_modified FROM pages WHERE url = ?", [url]
+    ).fetchone()
+    return int(row[0]), row[1], row[2], row[3]
+
+
+def _text(fetch: Mapping[str, Any], key: str) -> str | None:
+    value = fetch.get(key)
+    return None if value is None else str(value)
+
+
+def _int(fetch: Mapping[str, Any], key: str) -> int | None:
+    value = fetch.get(key)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ArchiveError(f"fetch {key} {value!r} is not a number", hint="pass an integer") from exc
+
+
+def record_page(
+    db: Database,
+    fetch: Mapping[str, Any],
+    *,
+    sessions: Sequence[Mapping[str, Any]] | None,
+    event: str | None,
+    parse_error: str | None,
+    parser: str | None,
+) -> dict[str, Any]:
+    """Record one fetch of one page, and what its sessions became. See ``Archive.record_page``."""
+    url = fetch.get("url")
+    if not isinstance(url, str) or not url:
+        raise ArchiveError("a fetch record has no url", hint="pass the requested URL as fetch['url']")
+    fetched_at = parse_utc(fetch.get("fetched_at"), what="fetched_at") or utc_now()
+    body = fetch.get("body")
+    if body is not None and not isinstance(body, bytes | bytearray | memoryview):
+        raise ArchiveError("a fetch body must be bytes", hint="pass the raw response bytes")
+    error = _text(fetch, "error")
+    not_modified = bool(fetch.get("not_modified"))
+    ok = error is None and (not_modified or body is not None)
+    media_type = _text(fetch, "media_type")
+
+    page_id, parsed_sha, old_etag, old_modified = _page(db, url, _text(fetch, "target"))
+    digest: str | None = None
+    new_body = False
+    if body is not None and not not_modified:
+        digest, new_body = put_body(db, bytes(body), media_type)
+    headers = fetch.get("headers")
+    cursor = db.execute(
+        "INSERT INTO fetches (page_id, run_id, fetched_at, status, final_url, headers, attempts,"
+        " elapsed_ms, error_class, error, body_sha256, media_type, not_modified, event, parser,"
+        " parse_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            page_id,
+            _int(fetch, "run_id"),
+            fetched_at,
+            _int(fetch, "status"),
+            _text(fetch, "final_url"),
+            json.dumps(dict(headers), ensure_ascii=False, separators=(",", ":")) if headers else None,
+            _int(fetch, "attempts"),
+            _int(fetch, "elapsed_ms"),
+            _text(fetch, "error_class"),
+            error,
+            digest,
+            media_type,
+            int(not_modified),
+            event,
+            parser,
+            parse_error,
+        ],
+    )
+    fetch_id = int(cursor.lastrowid or 0)
+
+    changes: list[dict[str, Any]] = []
+    if ok:
+        if not_modified:
+            # A 304 may carry fresh validators; when it does not, the old ones still hold.
+            etag = _text(fetch, "etag") or old_etag
+            modified = _text(fetch, "last_modified") or old_modified
+        else:
+            etag, modified = _text(fetch, "etag"), _text(fetch, "last_modified")
+        db.execute(
+            "UPDATE pages SET etag = ?, last_modified = ?, last_fetched = ?,"
+            " body_sha256 = coalesce(?, body_sha256),"
+            " last_changed = CASE WHEN ? IS NOT NULL AND ? IS NOT body_sha256 THEN ? ELSE last_changed END"
+            " WHERE id = ?",
+            [etag, modified, fetched_at, digest, digest, digest, fetched_at, page_id],
+        )
+        if sessions is not None and digest is not None and digest != parsed_sha:
+            changes = apply_sessions(
+                db, page_id=page_id, page_url=url, fetch_id=fetch_id, fetched_at=fetched_at,
+                sessions=sessions, default_event=event,
+            )
+            db.execute("UPDATE pages SET parsed_sha256 = ? WHERE id = ?", [digest, page_id])
+    return {"fetch_id": fetch_id, "body_sha256": digest, "new_body": new_body, "changes": changes}
+
+
+def _incoming(
+    sessions: Sequence[Mapping[str, Any]], default_event: str | None, page_url: str
+) -> dict[str, Fields]:
+    """uid -> fields, first occurrence winning: some sources list a session twice."""
+    found: dict[str, Fields] = {}
+    for session in sessions:
+        uid, fields = canonical(session, default_event=default_event)
+        if uid in found:
+            log.debug("page %s lists uid %s more than once; keeping the first", page_url, uid)
+            continue
+        found[uid] = fields
+    return found
+
+
+def _insert_version(
+    db: Database, session_id: int, version: int, fetch_id: int, kind: str, changed: list[str], fields: Fields
+) -> None:
+    row = to_row(fields)
+    db.execute(
+        f"INSERT INTO session_versions (session_id, version, fetch_id, kind, changed, {_COLUMNS})"
+        f" VALUES (?, ?, ?, ?, ?, {_MARKS})",
+        [session_id, version, fetch_id, kind, json.dumps(changed), *(row[name] for name in FIELDS)],
+    )
+
+
+def apply_sessions(
+    db: Database,
+    *,
+    page_id: int,
+    page_url: str,
+    fetch_id: int,
+    fetched_at: str,
+    sessions: Sequence[Mapping[str, Any]],
+    default_event: str | None,
+) -> list[dict[str, Any]]:
+    """Compare a fresh parse of a page with what the archive holds; write what changed.
+
+    Each session is added, changed, restored (it had been removed), unchanged, or, when
+    the page no longer lists it, removed: ``removed_at`` set and the row kept.
+    A row with version 0 is one ``reparse`` is rebuilding: it counts as not yet seen.
+    """
+    incoming = _incoming(sessions, default_event, page_url)
+    cursor = db.execute(
+        f"SELECT id, uid, version, removed_at, {_COLUMNS} FROM sessions WHERE page_id = ?", [page_id]
+    )
+    names = [d[0] for d in cursor.description]
+    existing = {row["uid"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor)}
+
+    changes: list[dict[str, Any]] = []
+    for uid, fields in incoming.items():
+        row = existing.get(uid)
+        old: Fields | None = None
+        if row is None or row["version"] == 0:
+            kind, changed, stored, version = "added", added_fields(fields), fields, 1
+            values = [*(to_row(stored)[name] for name in FIELDS)]
+            if row is None:
+                cursor = db.execute(
+                    f"INSERT INTO sessions (page_id, uid, version, first_seen, last_changed, {_COLUMNS})"
+                    f" VALUES (?, ?, 1, ?, ?, {_MARKS})",
+                    [page_id, uid, fetched_at, fetched_at, *values],
+                )
+                session_id = int(cursor.lastrowid or 0)
+            else:
+                session_id = int(row["id"])
+                db.execute(
+                    f"UPDATE sessions SET {_ASSIGN}, version = 1, first_seen = ?, last_changed = ?,"
+                    " removed_at = NULL, removed_fetch_id = NULL WHERE id = ?",
+                    [*values, fetched_at, fetched_at, session_id],
+                )
+            link_speakers(db, session_id, stored["speakers"])
+        else:
+            session_id = int(row["id"])
+            old = from_row(row)
+            changed = changed_fields(old, fields)
+            if row["removed_at"] is not None:
+                kind = "restored"
+            elif changed:
+                kind = "changed"
+            else:
+                continue
+            stored = carry_forward(old, fields, changed)
+            version = int(row["version"]) + 1
+            db.execute(
+                f"UPDATE sessions SET {_ASSIGN}, version = ?, last_changed = ?,"
+                " removed_at = NULL, removed_fetch_id = NULL WHERE id = ?",
+                [*(to_row(stored)[name] for name in FIELDS), version, fetched_at, session_id],
+            )
+            if "speakers" in changed:
+                link_speakers(db, session_id, stored["speakers"])
+        _insert_version(db, session_id, version, fetch_id, kind, changed, stored)
+        changes.append(
+            change_record(kind=kind, uid=uid, page=page_url, fetched_at=fetched_at,
+                          old=old, new=stored, changed=changed)
+        )
+
+    for uid, row in existing.items():
+        if uid in incoming or row["version"] == 0 or row["removed_at"] is not None:
+            continue
+        fields = from_row(row)
+        version = int(row["version"]) + 1
+        db.execute(
+            "UPDATE sessions SET version = ?, removed_at = ?, removed_fetch_id = ?, last_changed = ?"
+            " WHERE id = ?",
+            [version, fetched_at, fetch_id, fetched_at, row["id"]],
+        )
+        _insert_version(db, int(row["id"]), version, fetch_id, "removed", [], fields)
+        changes.append(
+            change_record(kind="removed", uid=uid, page=page_url, fetched_at=fetched_at,
+                          old=fields, new=fields, changed=[])
+        )
+    return changes
