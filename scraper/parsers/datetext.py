@@ -1,0 +1,103 @@
+"""Dates and times as HTML schedule pages print them, on top of :mod:`scraper.timeparse`.
+
+Schedule pages differ from blog posts in two ways that matter here: a day heading
+("Monday, April 16") names its weekday, so a missing year is the one nearest the page's
+year on which that weekday falls; and the zone a page prints ("9:30am PDT") only
+cross-checks the configured zone, which is what places the wall times.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+
+from scraper.errors import ConfigError
+from scraper.timeparse import TimeContext, TimeSpan, localize, parse_when, zone
+from scraper.timewords import fixed_offset, scan_dates, scan_times
+
+_SEPARATORS = " \u00a0,.;:|()[]-–—•·@"
+
+
+def resolve_year(month: int, day: int, weekday: int | None, reference: int | None) -> int | None:
+    """``reference`` when the weekday agrees (or none is given), else the nearest year that fits."""
+    if reference is None or weekday is None:
+        return reference
+    for delta in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6):
+        try:
+            if date(reference + delta, month, day).weekday() == weekday:
+                return reference + delta
+        except ValueError:  # 29 February in a common year
+            continue
+    return reference
+
+
+@lru_cache(maxsize=8192)
+def when(text: str, reference_year: int | None, default_day: date | None = None) -> TimeSpan | None:
+    """The first time (with its date) or else date in ``text``; see timeparse.parse_when.
+
+    The year of a date written without one comes from :func:`resolve_year`. Cached:
+    list pages repeat the same slot headings and detail lines many times.
+    """
+    year = reference_year
+    for words in scan_dates(text):
+        if words.month is not None and words.day is not None:
+            year = words.year or resolve_year(words.month, words.day, words.weekday, reference_year)
+            break
+    return parse_when(text, TimeContext(year=year, default_day=default_day))
+
+
+def day_of(text: str, reference_year: int | None) -> date | None:
+    """The date a heading names ("Monday, April 16"), or None."""
+    span = when(text, reference_year)
+    return span.day if span is not None and span.has_date else None
+
+
+@lru_cache(maxsize=4096)
+def is_clock_only(text: str) -> bool:
+    """True for a time-slot heading: "9:30am", "9:30am PDT", "09:00 - 10:00", nothing else."""
+    times = scan_times(text)
+    if len(times) != 1 or any(not w.weekday_only for w in scan_dates(text)):
+        return False
+    rest = text[: times[0].begin] + text[times[0].end :]
+    return not rest.strip(_SEPARATORS)
+
+
+def zone_word(text: str) -> str | None:
+    """The zone abbreviation written after the first time in ``text`` ("PDT"), if any."""
+    for words in scan_times(text):
+        return words.zone_word
+    return None
+
+
+def place(span: TimeSpan, tz: str | None) -> tuple[datetime | None, datetime | None]:
+    """Aware start and end: wall times in the configured zone, else in the zone written."""
+    if span.local_start is None:
+        return None, None
+    if tz:
+        end = localize(span.local_end, tz) if span.local_end is not None else None
+        return localize(span.local_start, tz), end
+    return span.start, span.end
+
+
+def disagrees(moment: datetime | None, word: str | None) -> bool:
+    """True when the page's zone word names another offset than ``moment`` has."""
+    if moment is None or word is None or moment.tzinfo is None or moment.tzname() == word:
+        return False
+    written = fixed_offset(word)
+    return written is not None and written.utcoffset(None) != moment.utcoffset()
+
+
+def zone_or_none(name: str | None) -> str | None:
+    """``name`` when it is a valid IANA zone (validated through timeparse.zone), else None."""
+    if not name:
+        return None
+    try:
+        zone(name)
+    except ConfigError:  # the page printed something that is no IANA name
+        return None
+    return name
+
+
+def midnight(day: date, tz: str | None) -> datetime | None:
+    """The start of ``day`` in ``tz`` (for date-only values), None without a zone."""
+    return localize(datetime.combine(day, datetime.min.time()), tz) if tz else None
