@@ -1,0 +1,157 @@
+"""What a post says around a session: "Speakers:" lines, rooms, descriptions, sections.
+
+A session announced in one place (a table row, a link followed by a time) is often
+described in another: a heading further down with the same link or title, followed by
+paragraphs and "Speaker: ..." lines. Sections are found by heading and joined to
+sessions by URL or title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag
+
+from scraper.models import normalise_title
+from scraper.parsers.blogpost_blocks import Block
+from scraper.text import clean, looks_like_name, split_speakers, split_title_speakers
+
+_LABEL = re.compile(
+    r"^(?P<label>speakers?|presenters?|moderators?|panell?ists?|hosts?|facilitators?|instructors?|"
+    r"trainers?|with|room|location|where|venue|place|track|when|time|date)\s*:\s*(?P<value>.+)$"
+    r"|^(?P<verb>presented|moderated|hosted|led|facilitated) by\s+(?P<named>.+)$",
+    re.IGNORECASE,
+)
+_PEOPLE_LABELS = frozenset({
+    "speaker", "speakers", "presenter", "presenters", "moderator", "moderators", "panelist",
+    "panelists", "panellist", "panellists", "host", "hosts", "facilitator", "facilitators",
+    "instructor", "instructors", "trainer", "trainers", "with",
+})  # fmt: skip
+_ROOM_LABELS = frozenset({"room", "location", "where", "venue", "place"})
+_TIME_LABELS = frozenset({"when", "time", "date"})
+# First person plus a speaking role in one sentence: "I will be one of the panelists".
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I'll|I’ll|I've|I’ve|me|my)\b")
+_ROLE = re.compile(
+    r"\b(?:speak\w*|present\w*|panel\w*|moderat\w*|talk\w*|giving|keynot\w*|host\w*|teach\w*|"
+    r"lead\w*|run\w*|deliver\w*|workshop\w*|lightning)\b",
+    re.IGNORECASE,
+)
+_TRAILING_PEOPLE = re.compile(r"^(?P<title>.+?)\s*\((?P<people>[^()]+)\)$")
+
+
+@dataclass
+class Details:
+    """Fields read from the lines around a session."""
+
+    speakers: list[str] = field(default_factory=list)
+    room: str | None = None
+    track: str | None = None
+    description: str | None = None
+
+
+def label_of(line: str) -> tuple[str, str] | None:
+    """("people"|"room"|"track"|"when", value) for a labelled line, else None."""
+    match = _LABEL.match(line.strip())
+    if not match:
+        return None
+    if match.group("verb"):
+        return "people", clean(match.group("named"))
+    label, value = match.group("label").casefold(), clean(match.group("value"))
+    if label in _PEOPLE_LABELS:
+        return "people", value
+    if label in _ROOM_LABELS:
+        return "room", value
+    if label == "track":
+        return "track", value
+    return "when", value
+
+
+def is_label_block(block: Block) -> bool:
+    """True when every line of ``block`` is a labelled line."""
+    lines = block.lines()
+    return bool(lines) and all(label_of(line) for line in lines)
+
+
+def read_details(body: Sequence[Block]) -> Details:
+    """Speakers, room, track and description from ``body`` (labelled lines and prose)."""
+    details = Details()
+    paragraphs: list[str] = []
+    for block in body:
+        kept: list[str] = []
+        for line in block.lines():
+            label = label_of(line)
+            if label is None:
+                kept.append(line)
+            elif label[0] == "people":
+                details.speakers.extend(n for n in split_speakers(label[1]) if n not in details.speakers)
+            elif label[0] == "room":
+                details.room = details.room or label[1]
+            elif label[0] == "track":
+                details.track = details.track or label[1]
+        if kept:
+            paragraphs.append(("- " if block.kind == "item" else "") + "\n".join(kept))
+    details.description = "\n\n".join(paragraphs) or None
+    return details
+
+
+def title_and_people(text: str) -> tuple[str, list[str]]:
+    """"Title — A and B" or "Title (A, B)" -> the title and the names; otherwise the text."""
+    title, names = split_title_speakers(text)
+    if names:
+        return title, names
+    match = _TRAILING_PEOPLE.match(clean(text))
+    if match:
+        people = split_speakers(match.group("people"))
+        # One-word parentheses are roles or labels ("(Keynote)"), not people.
+        if people and all(looks_like_name(n) and " " in n for n in people):
+            return match.group("title").strip(), people
+    return clean(text), []
+
+
+def first_person(text: str) -> bool:
+    """True when a sentence of ``text`` has the author speaking: "I'm on the panel"."""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if _FIRST_PERSON.search(sentence) and _ROLE.search(sentence):
+            return True
+    return False
+
+
+@dataclass
+class Section:
+    """A heading and the blocks under it, up to the next heading of its level or above."""
+
+    heading: Block
+    body: list[Block]
+
+    def matches(self, url: str | None, title: str) -> bool:
+        """Same link (fragment and trailing slash ignored) or the same title."""
+        key = url_key(url)
+        if key and any(url_key(link.href) == key for link in self.heading.links):
+            return True
+        heading_title = title_and_people(self.heading.text)[0]
+        return bool(title) and normalise_title(heading_title) == normalise_title(title)
+
+
+def sections(blocks: Sequence[Block]) -> list[Section]:
+    """Every heading's section."""
+    found: list[Section] = []
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        body: list[Block] = []
+        for later in blocks[i + 1 :]:
+            if later.kind == "rule" or (later.kind == "heading" and later.level <= block.level):
+                break
+            if later.kind in ("text", "item"):
+                body.append(later)
+        found.append(Section(block, body))
+    return found
+
+
+def url_key(url: str | None) -> str | None:
+    """A URL as compared for identity: no fragment, no trailing slash, scheme-less."""
+    if not url:
+        return None
+    bare = urldefrag(url).url.rstrip("/")
+    return bare.split("://", 1)[-1].casefold() or None

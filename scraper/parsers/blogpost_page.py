@@ -1,0 +1,241 @@
+"""A blog post as the blogpost parser sees it: one HTML tree plus what the post says of itself.
+
+Markdown (with front matter) is rendered to HTML with markdown-it-py so that one HTML
+path serves Jekyll sources, WordPress pages and rendered Jekyll sites alike. HTML goes
+through BeautifulSoup with lxml: posts are small and often sloppy, and its leniency
+pays there (DESIGN.md section 8).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from markdown_it import MarkdownIt
+
+from scraper.errors import ParseError
+from scraper.frontmatter import FrontMatter, split_front_matter
+from scraper.models import Document
+from scraper.text import clean, clean_or_none
+from scraper.timeparse import TimeContext, parse_iso
+
+#: A blog post is small; past this it is a misdetected page, and the tree would be huge.
+MAX_POST_CHARS = 4 * 1024 * 1024
+
+MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown", "text/x-web-markdown"})
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+
+# Where a post's own text lives, most specific first (WordPress, Jekyll, Hugo, Ghost, h-entry).
+_CONTENT_SELECTORS = (
+    "[itemprop=articleBody]", ".entry-content", ".post-content", ".post-body", ".article-content",
+    ".article-body", ".e-content", ".post-entry", "article", ".post", ".hentry", "main",
+    "#content", "body",
+)  # fmt: skip
+# Page furniture inside a post's container: bylines, share buttons, comments, navigation.
+_FURNITURE = (
+    "script", "style", "noscript", "template", "nav", "aside", "form", "header", "footer",
+    "iframe", ".post-meta", ".entry-meta", ".entry-footer", ".byline", ".sharedaddy",
+    ".share", ".social", ".jp-relatedposts", ".related-posts", "#comments", ".comments",
+    ".comment", ".comments-area", ".comment-respond", ".sidebar", ".widget",
+    ".post-navigation", ".nav-links", ".navigation", ".pagination", ".author-bio",
+)  # fmt: skip
+# Liquid tags and kramdown attribute lists render as noise: "{% include x %}", "{: .class}".
+_TEMPLATE_NOISE = re.compile(r"\{%-?.*?-?%\}|\{\{.*?\}\}|^\{:[^}\n]*\}[ \t]*$", re.S | re.M)
+# Jekyll names posts YYYY-MM-DD-slug; WordPress and Jekyll permalinks carry /YYYY/MM/DD/.
+_URL_DATE = re.compile(r"(?:^|/)(?:[^/]*?[_-])?((?:19|20)\d\d)[-/]([01]\d)[-/]([0-3]\d)(?:[-/]|$)")
+# A run of capitalised words ending in an event word: "OpenStack Design Summit 2011", "PyCon".
+_EVENT_WORD = (
+    r"(?:Summit|Conference|Conf|Con|Festival|Fest|Days|Meetup|Symposium|Congress|Expo|Camp|Forum|"
+    r"Hackathon|Convention|Workshop)"
+)
+_EVENT_NAME = re.compile(
+    rf"\b(?:(?:[A-Z0-9][\w&'’.]*\s+)+{_EVENT_WORD}|[A-Z][\w&'’.]*?{_EVENT_WORD})\b(?:\s+(?:19|20)\d\d\b)?"
+)
+
+
+@dataclass
+class Post:
+    """The post's content tree and what it says about itself."""
+
+    source: str
+    root: Tag
+    base_url: str | None
+    title: str | None
+    author: str | None
+    published: datetime | None
+    context: TimeContext
+
+    def absolute(self, href: str | None) -> str | None:
+        """``href`` resolved against the post's base URL; None unless http(s)."""
+        if not href:
+            return None
+        href = href.strip()
+        url = urljoin(self.base_url, href) if self.base_url else href
+        return url if urlsplit(url).scheme in ("http", "https") else None
+
+    def links(self) -> list[str]:
+        """Every absolute link in the post, in order, once each (fragments dropped)."""
+        found: dict[str, None] = {}
+        for anchor in self.root.find_all("a", href=True):
+            url = self.absolute(str(anchor["href"]))
+            if url:
+                found.setdefault(urldefrag(url).url, None)
+        return list(found)
+
+    def event_name(self) -> str | None:
+        """The event the post is about when it names one ("OpenStack Summit"), else None."""
+        candidates = [self.title or ""] + [a.get_text(" ") for a in self.root.find_all("a")]
+        for text in candidates:
+            match = _EVENT_NAME.search(clean(text))
+            if match:
+                return match.group(0).strip()
+        return None
+
+
+def is_markdown(doc: Document) -> bool:
+    """Markdown by media type, or by front matter / file suffix when the type says nothing."""
+    if doc.media_type in MARKDOWN_TYPES:
+        return True
+    if doc.media_type not in ("", "text/plain", "application/octet-stream"):
+        return False
+    path = urlsplit(doc.url).path.lower()
+    return path.endswith(MARKDOWN_SUFFIXES) or doc.text.lstrip("\ufeff").startswith(("---", "+++"))
+
+
+def load_post(doc: Document) -> Post:
+    """Build the Post for ``doc`` (Markdown or HTML); ParseError for malformed front matter."""
+    if len(doc.text) > MAX_POST_CHARS:
+        raise ParseError(
+            f"{doc.url}: {len(doc.text)} characters is too large for a blog post",
+            hint="choose another parser with --parser NAME",
+        )
+    if is_markdown(doc):
+        front = split_front_matter(doc.text, doc.url)
+        soup = BeautifulSoup(_render_markdown(front.body), "lxml")
+        root = soup.body or soup
+        return _post(doc, root, soup, front)
+    soup = BeautifulSoup(doc.text, "lxml")
+    return _post(doc, _content_root(soup), soup, FrontMatter())
+
+
+def _render_markdown(body: str) -> str:
+    renderer = MarkdownIt("commonmark", {"html": True}).enable("table")
+    return str(renderer.render(_TEMPLATE_NOISE.sub("", body)))
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    for selector in _CONTENT_SELECTORS:
+        found = soup.select_one(selector)
+        if isinstance(found, Tag) and found.get_text(strip=True):
+            return found
+    return soup
+
+
+def _post(doc: Document, root: Tag, soup: BeautifulSoup, front: FrontMatter) -> Post:
+    base = _base_url(doc, soup)
+    published = front.moment("date") or _html_date(soup) or _url_date(doc.url)
+    title = clean_or_none(front.text("title")) or _html_title(soup)
+    author = clean_or_none(front.text("author")) or _html_author(soup)
+    for selector in _FURNITURE:
+        for node in root.select(selector):
+            if node is not root:
+                node.decompose()
+    reference = published or (doc.fetched_at if doc.year is None else None)
+    context = TimeContext(timezone=doc.timezone, reference=reference, year=doc.year)
+    return Post(doc.url, root, base, title, author, published, context)
+
+
+def _base_url(doc: Document, soup: BeautifulSoup) -> str | None:
+    base = doc.base_url or doc.url
+    tag = soup.find("base", href=True)
+    if isinstance(tag, Tag):
+        base = urljoin(base, str(tag["href"]))
+    return base if urlsplit(base).scheme in ("http", "https") else None
+
+
+def _html_date(soup: BeautifulSoup) -> datetime | None:
+    values: list[str] = []
+    for selector in (
+        'meta[property="article:published_time"]',
+        'meta[itemprop="datePublished"]',
+        'meta[name="date"]',
+        'meta[name="DC.date.issued"]',
+    ):
+        tag = soup.select_one(selector)
+        if isinstance(tag, Tag) and tag.get("content"):
+            values.append(str(tag["content"]))
+    values.extend(_json_ld_values(soup, "datePublished"))
+    for scope in (soup.find("article"), soup):
+        if isinstance(scope, Tag | BeautifulSoup):
+            stamp = scope.find("time", datetime=True)
+            if isinstance(stamp, Tag):
+                values.append(str(stamp["datetime"]))
+    for value in values:
+        try:
+            moment = parse_iso(value)
+        except ValueError:
+            continue
+        if moment is not None:
+            return moment
+    return None
+
+
+def _url_date(url: str) -> datetime | None:
+    match = _URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def _html_title(soup: BeautifulSoup) -> str | None:
+    tag = soup.find("meta", attrs={"property": "og:title"})
+    if isinstance(tag, Tag) and tag.get("content"):
+        return clean_or_none(str(tag["content"]))
+    heading = soup.select_one(".entry-title, .post-title, article h1, h1")
+    if isinstance(heading, Tag):
+        return clean_or_none(heading.get_text(" "))
+    return clean_or_none(soup.title.get_text(" ")) if soup.title else None
+
+
+def _html_author(soup: BeautifulSoup) -> str | None:
+    tag = soup.find("meta", attrs={"name": "author"})
+    if isinstance(tag, Tag) and tag.get("content"):
+        return clean_or_none(str(tag["content"]))
+    for value in _json_ld_values(soup, "author"):
+        return clean_or_none(value)
+    node = soup.select_one("[rel~=author], .author .fn, .author-name, .byline .author, .p-author")
+    return clean_or_none(node.get_text(" ")) if isinstance(node, Tag) else None
+
+
+def _json_ld_values(soup: BeautifulSoup, key: str) -> list[str]:
+    """String values of ``key`` in the page's JSON-LD (a name for author objects)."""
+    found: list[str] = []
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            data = json.loads(script.string or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                value = item.get(key)
+                if isinstance(value, str):
+                    found.append(value)
+                elif isinstance(value, dict) and isinstance(value.get("name"), str):
+                    found.append(value["name"])
+                elif isinstance(value, list):
+                    found.extend(
+                        v["name"] for v in value if isinstance(v, dict) and isinstance(v.get("name"), str)
+                    )
+                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+    return found
