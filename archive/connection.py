@@ -70,7 +70,10 @@ def explain(exc: sqlite3.Error, path: Path, doing: str) -> ArchiveError:
 
 def open_database(path: Path, *, readonly: bool) -> Database:
     """A ready-to-use Database: configured and (unless read-only) migrated."""
-    conn = _connect_readonly(path) if readonly else _connect_writable(path)
+    try:
+        conn = _connect_readonly(path) if readonly else _connect_writable(path)
+    except sqlite3.Error as exc:
+        raise explain(exc, path, "open") from exc
     try:
         db = Database(conn, execute_plugins=False)
         # Touch the file: a non-database fails here rather than on first use.

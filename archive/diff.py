@@ -81,7 +81,8 @@ def url_key(value: str | None) -> str:
 def field_key(name: str, value: Any) -> Any:
     """The comparison form of one field's stored value."""
     if name == "speakers":
-        return sorted(text_key(person) for person in (value or []))
+        # A list of people: order and letter case do not make it another list.
+        return sorted(text_key(person).casefold() for person in (value or []))
     if name in ("start", "end"):
         return instant_key(value)
     if name == "url":

@@ -1,0 +1,112 @@
+"""Upgrading an archive made by schema version 1 (issue 2's foundation) to the current schema."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from archive import Archive, ArchiveError
+from archive.schema import MIGRATIONS
+from tests.archive.records import at, fetch, session
+
+URL = "https://summit.example/schedule"
+ABC = hashlib.sha256(b"abc").hexdigest()
+
+
+def make_v1(path: Path) -> None:
+    """A database exactly as schema version 1 left it, with data a v1 crawl would have written."""
+    db = Database(path)
+    MIGRATIONS.apply(db, stop_before="0002_history")
+    db.executescript(
+        f"""
+        INSERT INTO runs (id, command, argv, started_at, finished_at, ok, counts)
+            VALUES (1, 'crawl', '[]', '{at(1)}', '{at(1)}', 1, '{{}}');
+        INSERT INTO bodies (sha256, media_type, size, encoding, data)
+            VALUES ('{ABC}', 'text/html', 3, 'identity', X'616263');
+        INSERT INTO pages (id, url, target, etag, body_sha256, last_fetched, last_changed)
+            VALUES (1, '{URL}', 'summit', '"e1"', '{ABC}', '{at(2)}', '{at(1)}');
+        INSERT INTO fetches (id, page_id, run_id, fetched_at, status, body_sha256, media_type)
+            VALUES (1, 1, 1, '{at(1)}', 200, '{ABC}', 'text/html'),
+                   (2, 1, 1, '{at(2)}', 200, '{ABC}', 'text/html');
+        INSERT INTO sessions (id, page_id, uid, event, title, speakers, start, room, first_seen, last_changed,
+                              removed_at)
+            VALUES (1, 1, 'k1', 'Summit', 'Opening Keynote', '["Ada Park", "Bo Li"]',
+                    '2026-05-12T09:00:00-07:00', 'Hall A', '{at(1)}', '{at(1)}', NULL),
+                   (2, 1, 'c2', 'Summit', 'Cancelled Talk', '[]', NULL, NULL,
+                    '{at(1)}', '{at(2)}', '{at(2)}');
+        """
+    )
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    db.close()
+
+
+def test_a_v1_archive_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
+    old = tmp_path / "v1.db"
+    make_v1(old)
+    with pytest.raises(ArchiveError, match="needs an upgrade"):
+        Archive(old, readonly=True)  # read-only never migrates
+
+    with Archive(old) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert archive.check() == []
+        assert [(s["uid"], s["title"], s["speakers"], s["version"]) for s in archive.sessions()] == [
+            ("k1", "Opening Keynote", ["Ada Park", "Bo Li"], 1)
+        ]
+        assert [s["uid"] for s in archive.sessions(removed=True)] == ["c2"]
+        assert archive.history("c2")["versions"][-1]["kind"] == "removed"
+        assert [(c["kind"], c["uid"], c["fetched_at"]) for c in archive.changes()] == [
+            ("added", "k1", at(1)),
+            ("added", "c2", at(1)),
+            ("removed", "c2", at(2)),
+        ]
+        assert [s["uid"] for s in archive.sessions(speaker="bo li")] == ["k1"]  # speakers backfilled
+        assert [s["uid"] for s in archive.search("keynote")] == ["k1"]  # FTS built from old rows
+        assert archive.fetch_body(1) == b"abc"
+        assert archive.page_state(URL)["etag"] == '"e1"'  # type: ignore[index]
+
+        # The upgraded archive carries on: the next crawl sees a move, not a new talk.
+        result = archive.record_page(
+            fetch(URL, b"new", fetched_at=at(3)),
+            sessions=[
+                session(
+                    "k1",
+                    "Opening Keynote",
+                    speakers=["Ada Park", "Bo Li"],
+                    event="Summit",
+                    start="2026-05-12T09:00:00-07:00",
+                    room="Hall B",
+                    timezone=None,
+                )
+            ],
+        )
+        assert [(c["kind"], c["uid"], c["fields"]) for c in result["changes"]] == [
+            ("changed", "k1", {"room": {"old": "Hall A", "new": "Hall B"}})
+        ]
+        old_schema = archive.db.schema
+
+    fresh = tmp_path / "fresh.db"
+    with Archive(fresh) as archive:
+        assert archive.db.schema == old_schema  # upgraded and new files are the same shape
+
+
+def test_a_failed_migration_leaves_the_file_at_its_version(tmp_path: Path) -> None:
+    old = tmp_path / "v1.db"
+    make_v1(old)
+    db = Database(old)
+    db.execute("CREATE TABLE speakers (something TEXT)")  # in the way of migration 2
+    db.close()
+    with pytest.raises(ArchiveError, match=r"v1\.db"):
+        Archive(old)
+    db = Database(old)
+    assert [m.name for m in MIGRATIONS.applied(db)] == ["0001_foundation"]
+    assert "session_versions" not in db.table_names()
+    assert db.execute("SELECT count(*) FROM sessions").fetchone() == (2,)
+    assert json.loads(db.execute("SELECT speakers FROM sessions WHERE id = 1").fetchone()[0]) == [
+        "Ada Park",
+        "Bo Li",
+    ]
+    db.close()
