@@ -6,6 +6,7 @@ requests the server saw. Nothing here mocks requests: bytes cross a real socket.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -42,6 +43,8 @@ class LoopbackServer:
     _httpd: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # How often serve_forever checks for shutdown: stop() waits up to this long.
+    poll_interval: float = 0.05
 
     @property
     def port(self) -> int:
@@ -101,7 +104,8 @@ class LoopbackServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(self.poll_interval,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -141,3 +145,115 @@ def send(req: BaseHTTPRequestHandler, status: int, body: bytes, content_type: st
     req.end_headers()
     if req.command != "HEAD":
         req.wfile.write(body)
+
+
+# --- misbehaving routes (raw socket behaviour for fetcher tests) ---------------------------------
+# Each builder returns a Route. They write bytes by hand where a well-behaved server would not.
+
+
+def reset_connection(req: BaseHTTPRequestHandler) -> None:
+    """Abort the connection with a TCP RST (SO_LINGER 0) before any response byte."""
+    import socket
+    import struct
+
+    req.close_connection = True
+    req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    req.rfile.close()  # the makefile() reference would keep the socket open; wfile holds none
+    req.connection.close()
+
+
+def close_mid_body(req: BaseHTTPRequestHandler, length: int = 1000, sent: int = 100) -> None:
+    """Announce ``length`` bytes, send ``sent`` of them, then close."""
+    req.close_connection = True
+    req.send_response(200)
+    req.send_header("Content-Type", "text/html; charset=utf-8")
+    req.send_header("Content-Length", str(length))
+    req.end_headers()
+    req.wfile.write(b"x" * sent)
+    req.wfile.flush()
+
+
+def stall(seconds: float) -> Route:
+    """Accept the request, then say nothing for ``seconds`` (past a client's read timeout)."""
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        import time
+
+        req.close_connection = True
+        time.sleep(seconds)
+        try:
+            send(req, 200, b"too late", "text/plain")
+        except OSError:
+            pass
+
+    return handler
+
+
+def endless(total: int, *, content_length: bool, chunk: bytes = b"\0" * 65536,
+            sent: list[int] | None = None, encoding: str | None = None,
+            done: threading.Event | None = None) -> Route:
+    """Stream ``total`` bytes made on the fly (never held in memory); stop when the client hangs up.
+
+    ``sent`` (a one-item list) receives how many body bytes went out; ``done`` is set after.
+    """
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        req.close_connection = True
+        req.send_response(200)
+        req.send_header("Content-Type", "application/octet-stream")
+        if content_length:
+            req.send_header("Content-Length", str(total))
+        if encoding:
+            req.send_header("Content-Encoding", encoding)
+        req.send_header("Connection", "close")
+        req.end_headers()
+        written = 0
+        try:
+            while written < total:
+                piece = chunk[: total - written]
+                req.wfile.write(piece)
+                written += len(piece)
+        except OSError:
+            pass
+        finally:
+            if sent is not None:
+                sent[0] = written
+            if done is not None:
+                done.set()
+
+    return handler
+
+
+@dataclass
+class Recorder:
+    """A route that answers 200 and records, server-side, when each request arrived, how many
+    were in flight at once, and which client port (connection) carried it."""
+
+    body: bytes = b"<p>ok</p>"
+    sleep: float = 0.0
+    times: list[float] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, req: BaseHTTPRequestHandler) -> None:
+        import time
+
+        with self._lock:
+            self.times.append(time.monotonic())
+            self.ports.append(int(req.client_address[1]))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.sleep:
+                time.sleep(self.sleep)
+            send(req, 200, self.body)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def gaps(self) -> list[float]:
+        """Seconds between consecutive request arrivals."""
+        ordered = sorted(self.times)
+        return [b - a for a, b in itertools.pairwise(ordered)]

@@ -1,0 +1,439 @@
+"""The Fetcher: HTTP GET that is polite, resilient and bounded.
+
+One shared ``requests.Session`` (its connection pool sized for the worker count) carries
+every request. Each fetch: check the scheme before any I/O, consult robots.txt, wait for
+the host's pacing slot, send a conditional GET, follow redirects by hand (checking every
+hop), stream the body through :mod:`scraper.response` under a byte cap, and retry transient
+failures with tenacity (exponential backoff, full jitter, Retry-After honoured up to a cap),
+all within a total time budget. Errors are :mod:`scraper.errors` types, never requests'.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import SplitResult, urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception
+
+from scraper import __version__
+from scraper.encoding import sniff
+from scraper.errors import ConfigError, FetchError, PermanentFetchError, TransientFetchError
+from scraper.models import FetchResult
+from scraper.politeness import (
+    ROBOTS_MAX_BYTES,
+    Dispatcher,
+    Pacer,
+    RobotsCache,
+    RobotsRules,
+    Slot,
+    host_key,
+    origin_of,
+)
+from scraper.response import ERROR_BODY_BYTES, read_body, request_error, retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+# Worth another attempt; every other 4xx/5xx is final.
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 522, 524})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+SCHEMES = frozenset({"http", "https"})
+ACCEPT = ("text/html,application/xhtml+xml,application/xml;q=0.9,text/calendar;q=0.9,"
+          "application/json;q=0.9,*/*;q=0.5")
+DEFAULT_USER_AGENT = f"schedarc/{__version__} (+https://github.com/schedarc/schedarc)"
+_TEXTUAL = ("text/", "xml", "json", "javascript", "calendar", "markdown")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How to fetch; config.toml's [fetch] keys map 1:1 onto these fields."""
+
+    timeout: float = 30.0  # connect and read timeout, seconds
+    retries: int = 3  # retries after the first attempt
+    max_retry_wait: float = 60.0  # cap on one wait; a longer Retry-After fails the fetch
+    backoff: float = 1.0  # initial backoff for exponential backoff with full jitter
+    delay_per_host: float = 1.0
+    concurrency_per_host: int = 1
+    workers: int = 8
+    max_bytes: int = 20_000_000
+    max_redirects: int = 10
+    obey_robots: bool = True
+    user_agent: str | None = None  # None: DEFAULT_USER_AGENT
+    total_timeout: float = 300.0  # whole-fetch budget, retries and waits included
+
+    def __post_init__(self) -> None:
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if spec.name == "user_agent":
+                if value is not None and (not isinstance(value, str) or not value.strip()):
+                    raise ConfigError("fetch setting user_agent must be a non-empty string",
+                                      hint='write user_agent = "mybot/1.0 (+contact URL)" or leave it out')
+                continue
+            default = spec.default
+            kind = bool if isinstance(default, bool) else int if isinstance(default, int) else float
+            ok = isinstance(value, bool) if kind is bool else (
+                isinstance(value, int | float) and not isinstance(value, bool)
+                and (kind is float or isinstance(value, int)))
+            if not ok or (kind is not bool and (value < 0 or not math.isfinite(value))):
+                raise ConfigError(f"fetch setting {spec.name} must be a non-negative {kind.__name__}, "
+                                  f"got {value!r}", hint=f"write {spec.name} = {default!r}")
+        for name in ("workers", "concurrency_per_host", "max_bytes"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"fetch setting {name} must be at least 1", hint=f"write {name} = 1")
+
+    @property
+    def agent(self) -> str:
+        """The User-Agent header sent."""
+        return self.user_agent or DEFAULT_USER_AGENT
+
+    def merged(self, overrides: Mapping[str, object]) -> FetchSettings:
+        """These settings with per-target ``overrides`` applied (unknown keys are errors)."""
+        known = {spec.name for spec in dataclasses.fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ConfigError(f"unknown fetch setting(s): {', '.join(unknown)}",
+                              hint=f"use only {', '.join(sorted(known))}")
+        values = dict(overrides)
+        for name, value in values.items():
+            # TOML writes 5 for 5.0; a float field takes it.
+            if isinstance(getattr(self, name), float) and type(value) is int:
+                values[name] = float(value)
+        return dataclasses.replace(self, **values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """One URL to fetch, with the validators of its last successful fetch."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    settings: FetchSettings | None = None  # per-target override; None: the Fetcher's
+    tag: object = None  # opaque context for the caller
+
+
+def check_url(url: str, *, hop: str | None = None) -> SplitResult:
+    """The URL's parts if we may fetch it: http(s) with a host. Raises PermanentFetchError."""
+    parts = urlsplit(url.strip())
+    where = f"redirected from {hop} to {url}" if hop else url
+    if parts.scheme.lower() not in SCHEMES:
+        scheme = f"'{parts.scheme}:'" if parts.scheme else "no scheme"
+        raise PermanentFetchError(f"{where}: unsupported URL scheme ({scheme})", url=url,
+                                  hint="schedarc fetches only http:// and https:// URLs")
+    if not parts.hostname:
+        raise PermanentFetchError(f"{where}: no host in URL", url=url,
+                                  hint="write a full URL such as https://example.org/schedule")
+    return parts
+
+
+@dataclass
+class _Response:
+    """A response read completely (or refused); redirects carry ``location``."""
+
+    url: str
+    status: int
+    reason: str
+    headers: dict[str, str]
+    body: bytes
+    received_at: datetime
+    location: str | None = None
+
+
+class _Call:
+    """The state of one fetch in progress: settings, budget, attempts, the reserved slot."""
+
+    def __init__(self, request: FetchRequest, settings: FetchSettings, reserved: Slot | None) -> None:
+        self.request = request
+        self.settings = settings
+        self.reserved = reserved
+        self.started: float | None = None  # the budget starts with the first request
+        self.attempts = 0
+        self.headers = {"User-Agent": settings.agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+        if request.etag:
+            self.headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            self.headers["If-Modified-Since"] = request.last_modified
+
+    @property
+    def deadline(self) -> float:
+        return math.inf if self.started is None else self.started + self.settings.total_timeout
+
+    def elapsed(self) -> float:
+        return 0.0 if self.started is None else time.monotonic() - self.started
+
+    def timeout(self) -> float:
+        """This request's connect/read timeout: the setting, cut to what the budget has left."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TransientFetchError(f"{self.request.url}: total_timeout of "
+                                      f"{self.settings.total_timeout:g} s used up", url=self.request.url,
+                                      hint="the server is slow; raise total_timeout or try later")
+        return min(self.settings.timeout, left)
+
+
+class Fetcher:
+    """Fetch URLs synchronously (:meth:`fetch`) or on the worker pool (:meth:`submit`)."""
+
+    def __init__(self, settings: FetchSettings | None = None) -> None:
+        self.settings = settings or FetchSettings()
+        self.pacer = Pacer()
+        self.robots = RobotsCache()
+        self._closing = threading.Event()
+        self._dispatcher: Dispatcher | None = None
+        self._dispatcher_lock = threading.Lock()
+        self._session = requests.Session()
+        # urllib3 pools are thread-safe; size them so no worker waits or discards a connection.
+        adapter = HTTPAdapter(pool_connections=64, pool_maxsize=max(10, self.settings.workers), max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+              settings: FetchSettings | None = None) -> FetchResult:
+        """Fetch ``url`` now, in this thread, pacing and robots included. Raises FetchError."""
+        return self._run(FetchRequest(url, etag, last_modified, settings), None)
+
+    def submit(self, request: FetchRequest) -> Future[FetchResult]:
+        """Queue ``request`` for the worker pool; the future gives a FetchResult or raises FetchError."""
+        settings = request.settings or self.settings
+        try:
+            parts = check_url(request.url)
+        except PermanentFetchError as exc:
+            failed: Future[FetchResult] = Future()
+            failed.set_exception(exc)
+            return failed
+        return self._pool().submit(host_key(parts), settings.delay_per_host, settings.concurrency_per_host,
+                                   lambda slot: self._run(request, slot))
+
+    def close(self) -> None:
+        """Cancel queued requests, interrupt waits, finish running ones, close connections."""
+        self._closing.set()
+        self.pacer.close()
+        if self._dispatcher is not None:
+            self._dispatcher.close()
+        self._session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # --- one fetch, with retries --------------------------------------------------------------
+
+    def _pool(self) -> Dispatcher:
+        with self._dispatcher_lock:
+            if self._closing.is_set():
+                raise RuntimeError("cannot submit to a closed Fetcher")
+            if self._dispatcher is None:
+                self._dispatcher = Dispatcher(self.pacer, self.settings.workers)
+            return self._dispatcher
+
+    def _run(self, request: FetchRequest, reserved: Slot | None) -> FetchResult:
+        call = _Call(request, request.settings or self.settings, reserved)
+        try:
+            check_url(request.url)
+            retrying = Retrying(
+                stop=lambda rs: self._stop(call, rs),
+                wait=lambda rs: self._wait(call, rs),
+                retry=retry_if_exception(lambda exc: self._worth_retry(call, exc)),
+                sleep=self._sleep,
+                before_sleep=lambda rs: self._log_retry(call, rs),
+                reraise=True,
+            )
+            result: FetchResult = retrying(self._attempt, call)
+            return result
+        except FetchError as exc:
+            exc.url = exc.url or request.url
+            exc.attempts = call.attempts
+            exc.elapsed = call.elapsed()
+            log.info("GET %s failed after %d attempt(s) in %.2f s: %s", request.url, call.attempts,
+                     exc.elapsed, exc.message)
+            raise
+        finally:
+            if call.reserved is not None:
+                self.pacer.release(call.reserved, used=False)
+
+    @staticmethod
+    def _worth_retry(call: _Call, exc: BaseException) -> bool:
+        if not isinstance(exc, TransientFetchError):
+            return False
+        return exc.retry_after is None or exc.retry_after <= call.settings.max_retry_wait
+
+    @staticmethod
+    def _wait(call: _Call, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, TransientFetchError) and exc.retry_after is not None:
+            return exc.retry_after
+        ceiling = min(call.settings.max_retry_wait, call.settings.backoff * 2 ** (state.attempt_number - 1))
+        return random.uniform(0.0, ceiling)  # full jitter: spreads retries from many clients
+
+    @staticmethod
+    def _stop(call: _Call, state: RetryCallState) -> bool:
+        """Out of attempts, or the next wait would end past the total budget."""
+        if state.attempt_number > call.settings.retries:
+            return True
+        return time.monotonic() + state.upcoming_sleep >= call.deadline
+
+    def _sleep(self, seconds: float) -> None:
+        if self._closing.wait(seconds):
+            raise TransientFetchError("the fetcher was closed while waiting to retry",
+                                      hint="run the crawl again to fetch what was left")
+
+    @staticmethod
+    def _log_retry(call: _Call, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        reason = exc.message if isinstance(exc, FetchError) else repr(exc)
+        log.info("GET %s: %s; retry %d of %d in %.2f s", call.request.url, reason, state.attempt_number,
+                 call.settings.retries, state.upcoming_sleep)
+
+    # --- one attempt: a redirect chain --------------------------------------------------------
+
+    def _attempt(self, call: _Call) -> FetchResult:
+        call.attempts += 1
+        url, settings = call.request.url, call.settings
+        for hops in range(settings.max_redirects + 1):
+            if settings.obey_robots:
+                self._check_robots(call, url)
+            response = self._exchange(call, url, cap=settings.max_bytes, truncate=False)
+            if response.location is None:
+                return self._result(call, response)
+            previous, url = url, urljoin(url, response.location)
+            check_url(url, hop=previous)
+            log.debug("GET %s: %d redirect %d to %s", previous, response.status, hops + 1, url)
+        raise PermanentFetchError(f"{call.request.url}: more than max_redirects={settings.max_redirects} "
+                                  f"redirects (last to {url})", url=call.request.url, status=response.status,
+                                  hint="the site redirects in a loop; raise max_redirects if it is real")
+
+    def _result(self, call: _Call, response: _Response) -> FetchResult:
+        url, status = call.request.url, response.status
+        if status == 304 or 200 <= status < 300:
+            content_type = response.headers.get("Content-Type") or response.headers.get("content-type")
+            media = (content_type or "").split(";", 1)[0].strip().lower()
+            encoding = sniff(response.body, content_type) if not media or any(t in media for t in _TEXTUAL) \
+                else None
+            log.info("GET %s -> %d (%d bytes, %d attempt(s), %.2f s)", url, status, len(response.body),
+                     call.attempts, call.elapsed())
+            return FetchResult(url=url, final_url=response.url, status=status, headers=response.headers,
+                               body=response.body, elapsed=call.elapsed(), attempts=call.attempts,
+                               fetched_at=response.received_at, not_modified=status == 304,
+                               encoding=encoding if status != 304 else None)
+        where = url if response.url == url else f"{url} (at {response.url})"
+        what = f"{where}: HTTP {status} {response.reason}".rstrip()
+        if status in RETRY_STATUSES:
+            wait = retry_after_seconds(response.headers.get("Retry-After"), datetime.now(UTC))
+            if wait is None:
+                raise TransientFetchError(what, url=url, status=status,
+                                          hint="the server is failing or throttling; try again later")
+            self.pacer.hold(host_key(urlsplit(response.url)), min(wait, call.settings.max_retry_wait))
+            if wait <= call.settings.max_retry_wait:
+                raise TransientFetchError(f"{what}, Retry-After {wait:.0f} s", url=url, status=status,
+                                          retry_after=wait, hint="the server asked us to slow down")
+            back = datetime.fromtimestamp(response.received_at.timestamp() + wait, UTC).replace(microsecond=0)
+            raise TransientFetchError(
+                f"{what}; the server asks us to come back in {wait:.0f} s (at {back.isoformat()}), "
+                f"longer than max_retry_wait={call.settings.max_retry_wait:g} s",
+                url=url, status=status, retry_after=wait,
+                hint=f"try again after {back.isoformat()}, or raise max_retry_wait")
+        hints = {404: "check the URL; the page may have moved or been removed", 410: "the page was removed",
+                 401: "the page needs a login; schedarc does not log in", 403: "the server refuses us access"}
+        hint = hints.get(status, "the server rejected the request; retrying will not help")
+        raise PermanentFetchError(what, url=url, status=status, hint=hint)
+
+    def _check_robots(self, call: _Call, url: str) -> None:
+        parts = urlsplit(url)
+        origin = origin_of(parts)
+        rules = self.robots.rules(origin, lambda o: self._load_robots(call, o, host_key(parts)))
+        if not rules.allows(url, call.settings.agent):
+            raise PermanentFetchError(f"{url}: disallowed by {origin}/robots.txt", url=call.request.url,
+                                      hint="the site asks crawlers to stay away; set obey_robots = false for "
+                                           "this target only if you have permission")
+
+    def _load_robots(self, call: _Call, origin: str, host: str) -> RobotsRules:
+        url = f"{origin}/robots.txt"
+        try:
+            for _hop in range(max(5, call.settings.max_redirects) + 1):  # RFC 9309: follow at least 5
+                response = self._exchange(call, url, cap=ROBOTS_MAX_BYTES, truncate=True)
+                if response.location is None:
+                    break
+                url = urljoin(url, response.location)
+                check_url(url)
+            else:
+                return RobotsRules.unreachable(origin, "too many redirects")
+        except FetchError as exc:
+            return RobotsRules.unreachable(origin, exc.message)
+        rules = RobotsRules.from_response(origin, response.status, response.body)
+        delay = rules.crawl_delay(call.settings.agent)
+        if delay:
+            log.info("%s: robots.txt asks for Crawl-delay %g s", origin, delay)
+            self.pacer.set_floor(host, delay)
+        return rules
+
+    # --- one request --------------------------------------------------------------------------
+
+    def _slot(self, call: _Call, host: str) -> Slot:
+        if call.reserved is not None and call.reserved.host == host:
+            slot, call.reserved = call.reserved, None
+            return slot
+        got = self.pacer.acquire(host, call.settings.delay_per_host, call.settings.concurrency_per_host,
+                                 call.deadline)
+        if got is None:
+            if self._closing.is_set():
+                raise TransientFetchError(f"{call.request.url}: the fetcher was closed", url=call.request.url,
+                                          hint="run the crawl again to fetch what was left")
+            raise TransientFetchError(f"{call.request.url}: total_timeout of {call.settings.total_timeout:g}"
+                                      f" s would run out waiting for {host}", url=call.request.url,
+                                      hint="lower delay_per_host or raise total_timeout")
+        return got
+
+    def _exchange(self, call: _Call, url: str, *, cap: int, truncate: bool) -> _Response:
+        """One GET of ``url`` in the host's pacing slot, body read within ``cap`` bytes."""
+        slot = self._slot(call, host_key(urlsplit(url)))
+        try:
+            if call.started is None:
+                call.started = time.monotonic()
+            timeout = call.timeout()
+            try:
+                response = self._session.get(url, headers=call.headers, stream=True, allow_redirects=False,
+                                             timeout=(timeout, timeout))
+            except (requests.RequestException, ValueError) as exc:
+                raise request_error(exc, url, call.request.url) from exc
+            return self._read(call, response, cap, truncate)
+        finally:
+            self.pacer.release(slot)
+
+    def _read(self, call: _Call, response: requests.Response, cap: int, truncate: bool) -> _Response:
+        received = datetime.now(UTC)
+        status, headers = response.status_code, dict(response.headers)
+        clean = False
+        try:
+            if status in REDIRECT_STATUSES and headers.get("Location"):
+                return _Response(response.url, status, response.reason or "", headers, b"", received,
+                                 location=headers["Location"])
+            ok = status == 304 or 200 <= status < 300
+            body = read_body(response.raw, headers, url=call.request.url,
+                             cap=cap if ok or truncate else ERROR_BODY_BYTES,
+                             truncate=truncate or not ok, deadline=call.deadline)
+            clean = body.complete
+            return _Response(response.url, status, response.reason or "", headers, body.data, received)
+        finally:
+            if clean:
+                response.raw.release_conn()  # keep-alive: the connection goes back to the pool
+            else:
+                response.close()  # unread bytes: drop the connection rather than drain it
+
+
+__all__ = ["FetchRequest", "FetchSettings", "Fetcher", "check_url"]

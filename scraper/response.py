@@ -1,0 +1,234 @@
+"""Reading one HTTP exchange safely: the body under a byte cap, Retry-After, and what a
+failed request means (requests' and urllib3's exceptions become ours).
+
+The body is read from urllib3's raw stream *without* its content decoding, and inflated
+here chunk by chunk with ``zlib``'s ``max_length``, so the cap bounds the decompressed
+size as it grows: a gzip bomb stops at ``cap`` bytes of output having used about ``cap``
+bytes of memory, whatever its ratio.
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import socket
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+import requests
+import urllib3
+
+from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
+
+CHUNK_BYTES = 65_536
+# Error pages are read (so the connection can be reused) but only this much is kept.
+ERROR_BODY_BYTES = 65_536
+# zlib's wbits: 47 accepts gzip and zlib headers; -15 is raw deflate (some servers' "deflate").
+_WBITS = {"gzip": 47, "x-gzip": 47, "deflate": 15}
+
+
+class RawStream(Protocol):
+    """The part of ``urllib3.HTTPResponse`` we use."""
+
+    def stream(self, amt: int | None = ..., decode_content: bool | None = ...) -> object: ...
+
+
+@dataclass(frozen=True)
+class Body:
+    """Bytes read; ``complete`` False when we stopped early (truncate mode) or the read failed."""
+
+    data: bytes
+    complete: bool
+
+
+class Inflater:
+    """Incremental Content-Encoding decoder whose every call yields at most ``limit`` bytes."""
+
+    def __init__(self, coding: str, url: str) -> None:
+        self.coding = coding
+        self.url = url
+        self.eof = coding == "identity"
+        self._wbits = _WBITS.get(coding, 0)
+        self._obj = zlib.decompressobj(self._wbits) if self._wbits else None
+        self._fresh = True  # nothing decoded yet: a zlib error may mean raw deflate
+
+    @classmethod
+    def for_headers(cls, headers: dict[str, str], url: str) -> Inflater:
+        value = headers.get("Content-Encoding") or headers.get("content-encoding") or ""
+        codings = [c.strip().lower() for c in value.split(",") if c.strip().lower() not in ("", "identity")]
+        if not codings:
+            return cls("identity", url)
+        if len(codings) > 1 or codings[0] not in _WBITS:
+            raise PermanentFetchError(f"{url}: unsupported Content-Encoding {value!r}", url=url,
+                                      hint="the server ignored our Accept-Encoding: gzip, deflate")
+        return cls(codings[0], url)
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decode ``data``; returns at most ``limit`` bytes (exactly ``limit`` means: there is more)."""
+        if self._obj is None:
+            return data
+        out = bytearray()
+        while data and len(out) < limit:
+            try:
+                out += self._obj.decompress(data, limit - len(out))
+            except zlib.error as exc:
+                if self._fresh and self.coding == "deflate" and self._wbits > 0:
+                    self._wbits = -15
+                    self._obj = zlib.decompressobj(self._wbits)
+                    continue
+                if self.eof:  # junk after a complete stream: ignore, as browsers do
+                    return bytes(out)
+                raise PermanentFetchError(f"{self.url}: body is not valid {self.coding} ({exc})",
+                                          url=self.url, hint="the server sent a corrupt body") from exc
+            self._fresh = False
+            if self._obj.eof:
+                self.eof = True
+                data = self._obj.unused_data
+                if data:  # a multi-member gzip file: the next member begins
+                    self._obj = zlib.decompressobj(self._wbits)
+                    self.eof = False
+                continue
+            data = self._obj.unconsumed_tail
+        return bytes(out)
+
+
+def _truncation(exc: BaseException) -> bool:
+    """Whether urllib3's error wraps an IncompleteRead (fewer bytes than announced)."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, http.client.IncompleteRead):
+            return True
+        stack.extend([*item.args, item.__cause__, item.__context__])
+    return False
+
+
+def _content_length(headers: dict[str, str]) -> int | None:
+    value = headers.get("Content-Length") or headers.get("content-length")
+    if value is None or "chunked" in headers.get("Transfer-Encoding", "").lower():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def read_body(raw: RawStream, headers: dict[str, str], *, url: str, cap: int, truncate: bool,
+              deadline: float = math.inf) -> Body:
+    """Read the body of a response, decoded, within ``cap`` bytes.
+
+    Over the cap: PermanentFetchError, or (``truncate``) the first ``cap`` bytes. Fewer
+    bytes than Content-Length, a broken connection or a read timeout: TransientFetchError
+    (in ``truncate`` mode what arrived is returned instead, marked incomplete).
+    """
+    declared = _content_length(headers)
+    if declared is not None and declared > cap and not truncate:
+        raise PermanentFetchError(f"{url}: body of {declared} bytes is over max_bytes={cap}", url=url,
+                                  hint="raise max_bytes for this target if the page really is that large")
+    inflater = Inflater.for_headers(headers, url)
+    parts: list[bytes] = []
+    size = received = 0
+    try:
+        for chunk in raw.stream(CHUNK_BYTES, decode_content=False):  # type: ignore[attr-defined]
+            received += len(chunk)
+            data = inflater.feed(chunk, cap - size + 1)
+            if size + len(data) > cap:
+                if truncate:
+                    parts.append(data[: cap - size])
+                    return Body(b"".join(parts), complete=False)
+                raise PermanentFetchError(f"{url}: body is over max_bytes={cap} (decoded; stopped reading)",
+                                          url=url, hint="raise max_bytes for this target if the page "
+                                                        "really is that large")
+            parts.append(data)
+            size += len(data)
+            if time.monotonic() > deadline:
+                raise TransientFetchError(f"{url}: total_timeout ran out while reading the body", url=url,
+                                          hint="the server is slow; raise total_timeout or try later")
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+        if truncate:
+            return Body(b"".join(parts), complete=False)
+        if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+            raise TransientFetchError(f"{url}: timed out reading the body", url=url,
+                                      hint="the server is slow; raise timeout or try later") from exc
+        if _truncation(exc):
+            raise TransientFetchError(f"{url}: body truncated (connection closed before Content-Length "
+                                      "bytes arrived)", url=url, hint="the server or network is flaky; "
+                                      "try again later") from exc
+        raise TransientFetchError(f"{url}: connection broken while reading the body", url=url,
+                                  hint="the server or network is flaky; try again later") from exc
+    if (declared is not None and received < declared) or (received and not inflater.eof):
+        if truncate:
+            return Body(b"".join(parts), complete=False)
+        raise TransientFetchError(f"{url}: body truncated ({received} of {declared or 'unknown'} bytes, "
+                                  f"{inflater.coding})", url=url, hint="the server or network is flaky; "
+                                  "try again later")
+    return Body(b"".join(parts), complete=True)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # HTTP-dates are GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception inside it (args, causes, contexts), outermost first."""
+    found: list[BaseException] = []
+    stack: list[object] = [exc]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, BaseException) and all(item is not f for f in found):
+            found.append(item)
+            stack.extend([*item.args, item.__cause__, item.__context__])
+    return found
+
+
+_FLAKY = "the server or network is flaky; try again later"
+_REASONS: tuple[tuple[type[BaseException], str, str], ...] = (
+    (socket.gaierror, "cannot resolve the host name", "check the host name and your network connection"),
+    (ConnectionRefusedError, "connection refused", "is the server up? check the host and port"),
+    (ConnectionResetError, "connection reset by the server", _FLAKY),
+    (http.client.RemoteDisconnected, "the server closed the connection without answering", _FLAKY),
+)
+
+
+def request_error(exc: Exception, url: str, requested: str) -> FetchError:
+    """Our error for a requests/urllib3 exception raised before the response headers arrived."""
+    causes = _causes(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return PermanentFetchError(f"{url}: TLS error: {causes[-1]}", url=requested,
+                                   hint="the site's certificate or TLS setup could not be verified")
+    if isinstance(exc, requests.Timeout):
+        what = "timed out connecting" if isinstance(exc, requests.ConnectTimeout) else "timed out"
+        return TransientFetchError(f"{url}: {what}", url=requested,
+                                   hint="the server is slow or unreachable; raise timeout or try later")
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema |
+                  requests.exceptions.MissingSchema | ValueError):
+        return PermanentFetchError(f"{url}: invalid URL ({exc})", url=requested, hint="check the URL")
+    for kind, what, hint in _REASONS:
+        if any(isinstance(c, kind) for c in causes):
+            return TransientFetchError(f"{url}: {what}", url=requested, hint=hint)
+    return TransientFetchError(f"{url}: request failed ({causes[-1]!r})", url=requested,
+                               hint="the server or network is flaky; try again later")
