@@ -74,7 +74,7 @@ def _clock(n: str) -> str:
 _TIME = re.compile(
     rf"(?<![\w:.,/-])(?:(?P<between>between\s+)|from\s+)?{_clock('1')}"
     # "and" joins a range only after "between": "at 2pm and 4pm" is two times.
-    rf"(?:\s*(?:-|–|—|to|until|till|(?(between)and|(?!)))\s*{_clock('2')})?(?![\w:/])"
+    rf"(?:\s*(?:-|–|—|to|until|till|(?(between)and|(?!)))\s*{_clock('2')})?(?![\w/]|:\d)"
 )
 # A zone written after a time: "PDT", "(UTC+2)", "GMT-05:00", "+0200", "Z".
 _ZONE = re.compile(

@@ -30,7 +30,14 @@ from scraper.frontmatter import has_front_matter
 from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import register
 from scraper.parsers.blogpost_blocks import Block, blocks
-from scraper.parsers.blogpost_details import Details, Section, read_details, sections, title_and_people
+from scraper.parsers.blogpost_details import (
+    Details,
+    Section,
+    describing,
+    read_details,
+    sections,
+    title_and_people,
+)
 from scraper.parsers.blogpost_extract import Draft, block_drafts
 from scraper.parsers.blogpost_page import MARKDOWN_TYPES, Post, is_markdown, load_post
 from scraper.parsers.blogpost_tables import table_drafts
@@ -170,7 +177,7 @@ def _body(found: Sequence[Block], start: int, anchors: set[int]) -> list[Block]:
         if block.kind not in ("text", "item") or block.index in anchors:
             break
         body.append(block)
-    return body
+    return describing(body)
 
 
 def _uid(post: Post, url: str | None, title: str) -> str:

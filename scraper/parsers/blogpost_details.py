@@ -95,6 +95,20 @@ def read_details(body: Sequence[Block]) -> Details:
     return details
 
 
+def describing(body: Sequence[Block]) -> list[Block]:
+    """The blocks of ``body`` that still describe the session: labelled lines ("Speaker:",
+    "Room:") close a session's description, so prose after them belongs to the post."""
+    kept: list[Block] = []
+    labelled = False
+    for block in body:
+        is_label = is_label_block(block)
+        if labelled and not is_label:
+            break
+        labelled = labelled or is_label
+        kept.append(block)
+    return kept
+
+
 def title_and_people(text: str) -> tuple[str, list[str]]:
     """"Title — A and B" or "Title (A, B)" -> the title and the names; otherwise the text."""
     title, names = split_title_speakers(text)
@@ -145,7 +159,7 @@ def sections(blocks: Sequence[Block]) -> list[Section]:
                 break
             if later.kind in ("text", "item"):
                 body.append(later)
-        found.append(Section(block, body))
+        found.append(Section(block, describing(body)))
     return found
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scraper.parsers.blogpost_blocks import Block, Link
 from scraper.parsers.blogpost_details import first_person, is_label_block, label_of
@@ -36,10 +36,11 @@ _CONNECTORS = re.compile(
     r"^(?:(?:at|on|from|when|time|date)\b\s*:?\s*)+|(?:\s+(?:at|on|from))+$", re.IGNORECASE
 )
 _ROOM_TAIL = re.compile(
-    r"(?:^|[,;|–—(]\s*|\s+in\s+)(?P<room>(?:Room|Rm\.?|Hall|Stage|Auditorium|Ballroom|Salon|Theat(?:er|re))"
+    r"(?:^(?:in\s+)?|[,;|–—(]\s*|\s+in\s+)(?P<room>(?:Room|Rm\.?|Hall|Stage|Auditorium|Ballroom|Salon|Theat(?:er|re))"
     r"\s+[\w.-]+(?:\s+[A-Z0-9][\w.-]*)?)\)?$"
 )
 _SHORT = 160
+_PROSE_WORDS = 5
 
 
 @dataclass
@@ -94,7 +95,7 @@ def _step(walk: _Walk, block: Block) -> None:
     if block.kind == "heading" and block.level <= walk.slot_level:
         walk.slot = None
     if not timed:
-        if dated and not _remainder(block.text, spans):
+        if dated and _is_date_line(block, spans):
             walk.day, walk.pending, walk.slot = dated[0], None, None
         elif is_label_block(block):
             pass  # "Speaker: ..." between a title and its time keeps the title waiting
@@ -109,11 +110,11 @@ def _step(walk: _Walk, block: Block) -> None:
     if dated:
         walk.day = dated[-1]
     rest = _remainder(block.text, spans)
-    if not rest or _ROOM_TAIL.fullmatch(" " + rest) or label_of(rest):
+    if not rest or _only_room(rest) or label_of(rest):
         # A line that is only a time: it belongs to the title above, or opens a slot.
         if walk.pending is not None:
             draft = _titled(walk, walk.pending, timed[0], block.index)
-            draft.room = _room_of(rest)
+            draft.room = _only_room(rest)
             walk.drafts.append(draft)
         else:
             walk.slot, walk.slot_level = timed[0], block.level if block.kind == "heading" else 7
@@ -139,9 +140,10 @@ def _titled(walk: _Walk, block: Block, when: TimeSpan, last: int) -> Draft:
 
 def _inline(walk: _Walk, block: Block, timed: list[TimeSpan], spans: list[TimeSpan]) -> None:
     """Sessions whose title sits in the same block as their time."""
-    short = block.kind in ("heading", "item") or len(block.text) <= _SHORT
+    short = block.kind in ("heading", "item") or not _is_prose(block, spans)
     used: set[int] = set()
-    for span in timed:
+    # A short block is one session however many times it names ("2pm, again at 4pm").
+    for span in timed[:1] if short else timed:
         lo, hi = _sentence(block.text, span) if not short else (0, len(block.text))
         links = [
             (i, k) for i, k in enumerate(block.links)
@@ -149,10 +151,7 @@ def _inline(walk: _Walk, block: Block, timed: list[TimeSpan], spans: list[TimeSp
         ]  # fmt: skip
         chosen = _nearest(links, span)
         if short:
-            title = _remainder(block.text, spans)
-            room = _room_of(title)
-            if room:
-                title = title[: title.rfind(room)].rstrip(_EDGE + " in")
+            title, room = _short_title(block.text, spans)
         elif chosen is not None:
             title, room = chosen[1].text, None
         else:
@@ -174,9 +173,22 @@ def _inline(walk: _Walk, block: Block, timed: list[TimeSpan], spans: list[TimeSp
                 order=block.index,
                 room=room,
                 first_person=first_person(sentence),
-                details_from=block.index + 1 if block.kind == "heading" else None,
+                details_from=block.index + 1 if short else None,
             )
         )
+
+
+def _is_prose(block: Block, spans: list[TimeSpan]) -> bool:
+    """Running text rather than a title line: long, or many words outside links and times."""
+    if len(block.text) > _SHORT:
+        return True
+    cut = sorted([(k.pos, k.endpos) for k in block.links] + [(s.pos, s.endpos) for s in spans])
+    words, last = 0, 0
+    for a, b in cut:
+        words += len(block.text[last:a].split()) if a > last else 0
+        last = max(last, b)
+    words += len(block.text[last:].split())
+    return words > _PROSE_WORDS
 
 
 def _nearest(links: list[tuple[int, Link]], span: TimeSpan) -> tuple[int, Link] | None:
@@ -253,14 +265,46 @@ def _trim(piece: str) -> str:
             return piece
 
 
-def _room_of(text: str) -> str | None:
-    if not text:
-        return None
+def _short_title(text: str, spans: list[TimeSpan]) -> tuple[str, str | None]:
+    """Title and room of a short block, line by line: times cut out, a room line set aside."""
+    parts: list[str] = []
+    room: str | None = None
+    lo = 0
+    for line in text.split("\n"):
+        hi = lo + len(line)
+        clipped = [
+            replace(s, pos=max(s.pos, lo) - lo, endpos=min(s.endpos, hi) - lo)
+            for s in spans if s.pos < hi and s.endpos > lo
+        ]  # fmt: skip
+        lo = hi + 1
+        rest = _remainder(line, clipped)
+        if not rest:
+            continue
+        line_room = _only_room(rest)
+        if line_room:
+            room = room or line_room
+            continue
+        tail = _ROOM_TAIL.search(rest)
+        if tail and tail.start() > 0:
+            room = room or tail.group("room")
+            rest = _trim(rest[: tail.start()])
+        parts.append(rest)
+    return " ".join(parts), room
+
+
+def _only_room(text: str) -> str | None:
+    """The room when ``text`` is nothing but one ("Room 204", "Where: Hall B"), else None."""
     label = label_of(text)
-    if label and label[0] == "room":
-        return label[1]
-    match = _ROOM_TAIL.search(text)
+    if label is not None:
+        return label[1] if label[0] == "room" else None
+    match = _ROOM_TAIL.fullmatch(text.strip())
     return match.group("room") if match else None
+
+
+def _is_date_line(block: Block, spans: list[TimeSpan]) -> bool:
+    """Only a date, perhaps with a short label: "Tuesday, Nov. 5", "Day 1 — Monday, October 9"."""
+    rest = _remainder(block.text, spans)
+    return not rest or (len(rest.split()) <= 3 and not block.links)
 
 
 def _is_titleish(block: Block) -> bool:

@@ -47,13 +47,15 @@ _FURNITURE = (
 _TEMPLATE_NOISE = re.compile(r"\{%-?.*?-?%\}|\{\{.*?\}\}|^\{:[^}\n]*\}[ \t]*$", re.S | re.M)
 # Jekyll names posts YYYY-MM-DD-slug; WordPress and Jekyll permalinks carry /YYYY/MM/DD/.
 _URL_DATE = re.compile(r"(?:^|/)(?:[^/]*?[_-])?((?:19|20)\d\d)[-/]([01]\d)[-/]([0-3]\d)(?:[-/]|$)")
-# A run of capitalised words ending in an event word: "OpenStack Design Summit 2011", "PyCon".
+# A run of capitalised words ending in an event word: "OpenStack Design Summit 2011", "PyCon";
+# not when another capitalised word follows ("Riverside Convention Center" is a venue).
 _EVENT_WORD = (
     r"(?:Summit|Conference|Conf|Con|Festival|Fest|Days|Meetup|Symposium|Congress|Expo|Camp|Forum|"
     r"Hackathon|Convention|Workshop)"
 )
 _EVENT_NAME = re.compile(
-    rf"\b(?:(?:[A-Z0-9][\w&'’.]*\s+)+{_EVENT_WORD}|[A-Z][\w&'’.]*?{_EVENT_WORD})\b(?:\s+(?:19|20)\d\d\b)?"
+    rf"\b(?:(?:[A-Z0-9][\w&'’.]*\s+)+{_EVENT_WORD}|[A-Z][\w&'’.]*?{_EVENT_WORD})\b"
+    r"(?:\s+(?:19|20)\d\d\b)?(?!\s+[A-Z])"
 )
 
 
