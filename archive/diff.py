@@ -162,7 +162,7 @@ def carry_forward(old: Mapping[str, Any], new: Mapping[str, Any], changed: list[
 
 def added_fields(fields: Mapping[str, Any]) -> list[str]:
     """What a first version 'changed': every field that has a value."""
-    return [name for name in FIELDS if field_key(name, fields.get(name)) not in ("", [], None)]
+    return [name for name in FIELDS if fields.get(name) not in (None, "", [])]
 
 
 def to_row(fields: Mapping[str, Any]) -> dict[str, Any]:

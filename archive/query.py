@@ -160,25 +160,32 @@ _FETCH_COLUMNS = (
 )
 
 
+def _fetches(db: Database, page_id: int) -> list[dict[str, Any]]:
+    fetches = _rows(
+        db,
+        f"SELECT {_FETCH_COLUMNS} FROM fetches f LEFT JOIN bodies b ON b.sha256 = f.body_sha256"
+        " WHERE f.page_id = ? ORDER BY f.fetched_at, f.id",
+        [page_id],
+    )
+    for fetch in fetches:
+        fetch["not_modified"] = bool(fetch["not_modified"])
+    return fetches
+
+
 def _page_row(db: Database, url: str) -> dict[str, Any] | None:
     rows = _rows(db, "SELECT * FROM pages WHERE url = ?", [url])
     return rows[0] if rows else None
 
 
 def history(db: Database, key: str) -> dict[str, Any]:
-    """A page URL: its fetches. A session uid: its versions, on every page that lists it."""
+    """A page URL: its fetches. A session uid: its versions, on every page that lists it.
+
+    Each version is flat: page, version, kind, fetch_id, fetched_at, changed, and the fields.
+    """
     page = _page_row(db, key)
     if page is not None:
-        fetches = _rows(
-            db,
-            f"SELECT {_FETCH_COLUMNS} FROM fetches f LEFT JOIN bodies b ON b.sha256 = f.body_sha256"
-            " WHERE f.page_id = ? ORDER BY f.fetched_at, f.id",
-            [page["id"]],
-        )
-        for fetch in fetches:
-            fetch["not_modified"] = bool(fetch["not_modified"])
         return {"kind": "page", "url": key, "target": page["target"], "last_fetched": page["last_fetched"],
-                "last_changed": page["last_changed"], "fetches": fetches}
+                "last_changed": page["last_changed"], "fetches": _fetches(db, int(page["id"]))}
     rows = _rows(
         db,
         f"SELECT v.kind, v.version, v.changed, v.fetch_id, f.fetched_at, p.url AS page, {_VERSION_COLUMNS}"
@@ -193,25 +200,19 @@ def history(db: Database, key: str) -> dict[str, Any]:
         )
     versions = [
         {"page": row["page"], "version": row["version"], "kind": row["kind"], "fetch_id": row["fetch_id"],
-         "fetched_at": row["fetched_at"], "changed": json.loads(row["changed"]), "fields": from_row(row)}
+         "fetched_at": row["fetched_at"], "changed": json.loads(row["changed"]), **from_row(row)}
         for row in rows
     ]
-    return {"kind": "session", "uid": key, "title": versions[-1]["fields"]["title"],
+    return {"kind": "session", "uid": key, "title": versions[-1]["title"],
             "pages": sorted({v["page"] for v in versions}), "versions": versions}
 
 
 def snapshots(db: Database, url: str) -> list[dict[str, Any]]:
-    """Every archived body of a page, oldest first (fetches without a body are left out)."""
+    """Every fetch of a page, oldest first: those with a body can be shown, the rest say why not."""
     page = _page_row(db, url)
     if page is None:
         raise ArchiveError(f"no page {url} in the archive", hint="check the URL, or fetch it first")
-    return _rows(
-        db,
-        "SELECT f.id AS fetch_id, f.fetched_at, f.status, f.final_url, f.body_sha256, b.size, b.media_type"
-        " FROM fetches f JOIN bodies b ON b.sha256 = f.body_sha256 WHERE f.page_id = ?"
-        " ORDER BY f.fetched_at, f.id",
-        [page["id"]],
-    )
+    return _fetches(db, int(page["id"]))
 
 
 def fetch_body(db: Database, fetch_id: int) -> bytes:

@@ -170,14 +170,19 @@ def _incoming(
     return found
 
 
+def _values(fields: Fields) -> list[Any]:
+    """Field values as SQL parameters, in FIELDS order."""
+    row = to_row(fields)
+    return [row[name] for name in FIELDS]
+
+
 def _insert_version(
     db: Database, session_id: int, version: int, fetch_id: int, kind: str, changed: list[str], fields: Fields
 ) -> None:
-    row = to_row(fields)
     db.execute(
         f"INSERT INTO session_versions (session_id, version, fetch_id, kind, changed, {_COLUMNS})"
         f" VALUES (?, ?, ?, ?, ?, {_MARKS})",
-        [session_id, version, fetch_id, kind, json.dumps(changed), *(row[name] for name in FIELDS)],
+        [session_id, version, fetch_id, kind, json.dumps(changed), *_values(fields)],
     )
 
 
@@ -210,7 +215,7 @@ def apply_sessions(
         old: Fields | None = None
         if row is None or row["version"] == 0:
             kind, changed, stored, version = "added", added_fields(fields), fields, 1
-            values = [*(to_row(stored)[name] for name in FIELDS)]
+            values = _values(stored)
             if row is None:
                 cursor = db.execute(
                     f"INSERT INTO sessions (page_id, uid, version, first_seen, last_changed, {_COLUMNS})"
@@ -241,7 +246,7 @@ def apply_sessions(
             db.execute(
                 f"UPDATE sessions SET {_ASSIGN}, version = ?, last_changed = ?,"
                 " removed_at = NULL, removed_fetch_id = NULL WHERE id = ?",
-                [*(to_row(stored)[name] for name in FIELDS), version, fetched_at, session_id],
+                [*_values(stored), version, fetched_at, session_id],
             )
             if "speakers" in changed:
                 link_speakers(db, session_id, stored["speakers"])

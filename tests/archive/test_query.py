@@ -163,7 +163,7 @@ def test_history_of_a_session_and_of_a_page(filled: Archive) -> None:
         (POST, 1, "added", ["title", "speakers", "timezone", "event"]),
         (SCHEDULE, 2, "changed", ["start", "room"]),
     ]
-    assert talk["versions"][-1]["fields"]["room"] == "Room B"
+    assert talk["versions"][-1]["room"] == "Room B"
     page = filled.history(SCHEDULE)
     assert page["kind"] == "page"
     assert [
@@ -180,7 +180,13 @@ def test_history_of_a_session_and_of_a_page(filled: Archive) -> None:
 
 def test_snapshots_and_bodies(filled: Archive) -> None:
     snaps = filled.snapshots(SCHEDULE)
-    assert [(s["fetch_id"], s["size"]) for s in snaps] == [(1, 2), (3, 2)]
+    assert [(s["fetch_id"], s["status"], s["size"], s["not_modified"], s["error"]) for s in snaps] == [
+        (1, 200, 2, False, None),
+        (3, 200, 2, False, None),
+        (4, 304, None, True, None),
+        (5, None, None, False, "timed out"),
+    ]
+    assert snaps == filled.history(SCHEDULE)["fetches"]
     assert filled.fetch_body(3) == b"s2"
     with pytest.raises(ArchiveError, match=r"fetch 4 has no body \(it was a 304 Not Modified\)"):
         filled.fetch_body(4)

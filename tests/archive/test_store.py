@@ -177,6 +177,8 @@ def test_same_body_twice_is_one_body_and_two_fetch_rows(archive: Archive) -> Non
         (2, 1),
     ]
     assert one(archive, "SELECT count(*) FROM session_versions") == len(BASE)
+    state = archive.page_state(URL)
+    assert state is not None and (state["last_fetched"], state["last_changed"]) == (at(2), at(1))
 
 
 def test_noise_is_not_change(archive: Archive) -> None:
