@@ -7,7 +7,6 @@ here and nowhere else; usage and config errors exit 2, a held crawl lock 3, othe
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path

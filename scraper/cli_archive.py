@@ -98,11 +98,12 @@ def history(app: App, key: str, as_json: bool) -> None:
     versions: list[dict[str, Any]] = found.get("versions") or []
     fetches: list[dict[str, Any]] = found.get("fetches") or []
     if versions:
-        rows = [(v.get("version"), short_time(v.get("fetched_at")), ", ".join(v.get("changed") or []) or "-",
-                 short_time(v.get("start")), v.get("room") or "", v.get("title") or "") for v in versions]
+        rows: list[tuple[object, ...]] = [
+            (v.get("version"), short_time(v.get("fetched_at")), ", ".join(v.get("changed") or []) or "-",
+             short_time(v.get("start")), v.get("room") or "", v.get("title") or "") for v in versions]
         click.echo(table(("version", "fetched", "changed", "start", "room", "title"), rows))
     if fetches:
-        rows = [(f.get("id"), short_time(f.get("fetched_at")), f.get("status") or "-",
+        rows = [(f.get("fetch_id"), short_time(f.get("fetched_at")), f.get("status") or "-",
                  "304" if f.get("not_modified") else (f.get("body_sha256") or "")[:12], f.get("error") or "")
                 for f in fetches]
         click.echo(table(("fetch", "when", "status", "body", "error"), rows))
@@ -125,7 +126,7 @@ def snapshots(app: App, url: str, as_json: bool) -> None:
     if not rows:
         raise SchedarcError(f"no snapshots of {url}", hint="fetch it first: schedarc fetch URL")
     click.echo(table(("fetch", "when", "status", "size", "body"), [
-        (r.get("id") or r.get("fetch_id"), short_time(r.get("fetched_at")), r.get("status") or "-",
+        (r.get("fetch_id"), short_time(r.get("fetched_at")), r.get("status") or "-",
          r.get("size") or "", "not modified" if r.get("not_modified") else (r.get("body_sha256") or r.get("error")
                                                                             or "")) for r in rows]))
 

@@ -118,7 +118,7 @@ def _due(app: App, targets: list[Target], moment: datetime) -> list[Target]:
 
 
 def _dry_run(targets: list[Target], as_json: bool) -> None:
-    plan = [{"target": t.name, "urls": list(t.urls), "follow": list(t.follow), "max_depth": t.max_depth,
+    plan: list[dict[str, Any]] = [{"target": t.name, "urls": list(t.urls), "follow": list(t.follow), "max_depth": t.max_depth,
              "max_pages": t.max_pages} for t in targets]
     if as_json:
         emit_json(plan)

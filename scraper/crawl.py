@@ -20,12 +20,14 @@ from typing import Any
 from urllib.parse import urldefrag
 
 from archive import Archive
+from archive.errors import ArchiveError as StoreError
 from scraper import parsers
 from scraper.config import Config, Target
 from scraper.document import from_bytes, from_fetch
 from scraper.errors import FetchError, ParseError, SchedarcError
-from scraper.fetch import FetchRequest, Fetcher, FetchSettings
-from scraper.models import FetchResult, ParseResult
+from scraper.fetch import Fetcher, FetchRequest, FetchSettings
+from scraper.links import extract_links
+from scraper.models import FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +193,7 @@ class Crawl:
             result = future.result()
         except FetchError as exc:
             self.archive.record_page(self._failed_record(job, exc))
-            log.warning("%s: %s", job.url, exc)
+            log.info("%s: %s", job.url, exc)
             return PageReport(job.url, name, "failed", status=exc.status, error=str(exc))
         record = self._record(job, result)
         if result.not_modified:
@@ -200,48 +202,57 @@ class Crawl:
             return PageReport(job.url, name, "not_modified", status=result.status, fetch_id=outcome["fetch_id"])
         state = self.archive.page_state(job.url) or {}
         same_body = state.get("body_sha256") == hashlib.sha256(result.body).hexdigest()
-        if same_body and not (job.target.follow and job.depth < job.target.max_depth):
+        following = bool(job.target.follow) and job.depth < job.target.max_depth
+        if same_body and not following:
             # Identical bytes: nothing to parse, nothing to follow; the fetch row is the record.
             outcome = self.archive.record_page(record)
             return PageReport(job.url, name, "unchanged", status=result.status, fetch_id=outcome["fetch_id"])
+        doc = from_fetch(result, timezone=job.target.timezone)
+        if following:
+            self._follow(job, extract_links(doc))
         try:
-            parsed = parsers.parse(from_fetch(result, timezone=job.target.timezone), job.parser)
+            parsed = parsers.parse(doc, job.parser)
         except ParseError as exc:
             outcome = self.archive.record_page(record, parse_error=str(exc))
-            log.warning("%s: %s", job.url, exc)
+            log.info("%s: %s", job.url, exc)
             return PageReport(job.url, name, "parse_error", status=result.status, fetch_id=outcome["fetch_id"],
                               error=str(exc))
         sessions = [s.to_dict() for s in parsed.sessions]
         outcome = self.archive.record_page(record, sessions=None if same_body else sessions,
                                            event=parsed.event_name, parser=parsed.parser)
-        self._follow(job, parsed)
+        if following:
+            self._follow(job, [*parsed.links, *(s.url for s in parsed.sessions if s.url)])
         for warning in parsed.warnings:
             log.info("%s: %s", job.url, warning)
         kind = "unchanged" if same_body else "changed"
         return PageReport(job.url, name, kind, status=result.status, fetch_id=outcome["fetch_id"],
                           parser=parsed.parser, sessions=sessions, changes=list(outcome.get("changes", [])))
 
-    def _stored_links(self, job: PageJob) -> ParseResult | None:
+    def _stored_links(self, job: PageJob) -> list[str]:
         """Links of a 304 page come from its stored body, so following still works."""
         if not job.target.follow or job.depth >= job.target.max_depth:
-            return None
+            return []
         state = self.archive.page_state(job.url) or {}
         if not state.get("fetch_id"):
-            return None
+            return []
         try:
             body = self.archive.fetch_body(int(state["fetch_id"]))
-            doc = from_bytes(job.url, body, content_type=state.get("media_type"), timezone=job.target.timezone)
-            return parsers.parse(doc, job.parser)
-        except SchedarcError as exc:
+        except (SchedarcError, StoreError) as exc:
             log.info("%s: cannot re-read stored body for links: %s", job.url, exc)
-            return None
+            return []
+        doc = from_bytes(job.url, body, content_type=state.get("media_type"), timezone=job.target.timezone)
+        links = extract_links(doc)
+        try:
+            parsed = parsers.parse(doc, job.parser)
+        except ParseError:
+            return links
+        return [*links, *parsed.links, *(s.url for s in parsed.sessions if s.url)]
 
-    def _follow(self, job: PageJob, parsed: ParseResult | None) -> None:
+    def _follow(self, job: PageJob, links: list[str]) -> None:
         target = job.target
-        if parsed is None or not target.follow or job.depth >= target.max_depth:
+        if not target.follow or job.depth >= target.max_depth:
             return
-        candidates = [*parsed.links, *(s.url for s in parsed.sessions if s.url)]
-        for link in candidates:
+        for link in links:
             url = canonical(link)
             if url.startswith(("http://", "https://")) and matches(url, target.follow):
                 self._enqueue(PageJob(url, target, job.depth + 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from scraper.crawl import PageReport
@@ -19,8 +19,8 @@ class Progress:
     def __init__(self, *, enabled: bool = True) -> None:
         self.queued = 0
         self.done = 0
-        self._bar = None
-        self._task = None
+        self._bar: Any = None
+        self._task: Any = None
         if enabled and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
@@ -53,7 +53,6 @@ class Progress:
             self._bar.update(self._task, advance=1, description=report.url[-60:])
             if report.outcome in ("failed", "parse_error"):
                 self._bar.console.print(line, markup=False, highlight=False)
-        elif report.outcome in ("failed", "parse_error"):
-            log.warning("%s", line)
         else:
+            # Failures are repeated in the command's summary; per-page lines are for -v.
             log.info("%s", line)

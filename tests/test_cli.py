@@ -46,7 +46,7 @@ def test_parse_blog_post_contract(corpus: Path) -> None:
     assert code == 0, err
     sessions = json.loads(out)
     assert len(sessions) == 6
-    assert [list(s) for s in sessions][0] == ["uid", "title", "speakers", "start", "end", "timezone", "room",
+    assert list(sessions[0]) == ["uid", "title", "speakers", "start", "end", "timezone", "room",
                                               "track", "url", "description"]
     panel = sessions[0]
     assert panel["title"] == "PANEL: Vendor discussion about RAs -> battle for a winner"

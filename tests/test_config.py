@@ -79,7 +79,8 @@ urls = ["https://a.example/all.ics", "https://b.example/all.ics"]
 
 @pytest.mark.parametrize(("text", "message"), [
     ('[fetch]\ntimeot = 3\n', "[fetch]: timeot: unknown key (remove it, or use one of:"),
-    ('[fetch]\ntimeout = "3"\n', "[fetch]: timeout: expected an integer or a number, got str '3' (write timeout = 30.0)"),
+    ('[fetch]\ntimeout = "3"\n',
+     "[fetch]: timeout: expected an integer or a number, got str '3' (write timeout = 30.0)"),
     ('[fetch]\nobey_robots = 1\n', "[fetch]: obey_robots: expected true or false, got int 1"),
     ('[[targets]]\nname = "a"\nurl = "https://x.example/"\nevery = "soon"\n',
      "[[targets]] 'a': every: not a duration: 'soon' (write a number and a unit, e.g. every = \"15m\""),
@@ -90,7 +91,8 @@ urls = ["https://a.example/all.ics", "https://b.example/all.ics"]
     ('[[targets]]\nname = "a"\n', "[[targets]] 'a': url: missing"),
     ('[[targets]]\nname = "a"\nurl = "ftp://x.example/"\n', "not an http(s) URL: 'ftp://x.example/'"),
     ('[[targets]]\nname = "a"\nurl = "https://x.example/"\nfollow = ["re:("]\n', "follow: bad regular expression"),
-    ('[notify]\ncommand = "mail me"\n', '[notify]: command: expected a list (run without a shell) (write command = ["mail", "me"])'),
+    ('[notify]\ncommand = "mail me"\n',
+     '[notify]: command: expected a list (run without a shell) (write command = ["mail", "me"])'),
     ('[archive]\npth = "x.db"\n', "[archive]: pth: unknown key"),
     ('[fetch]\nworkers = 0\n', "[fetch]: workers: must be at least 1"),
     ('[fetch]\ntimeout = -1\n', "[fetch]: timeout: must not be negative"),

@@ -70,7 +70,7 @@ def test_changes_between_crawls_and_identical_refetch(http_server: LoopbackServe
 def test_follow_patterns_depth_and_page_cap(http_server: LoopbackServer, db_path: Path) -> None:
     talks = [http_server.url(f"/event/{i}") for i in range(10)]
     http_server.add_page("/post", link_page([*talks, "https://elsewhere.example/x", talks[0] + "#frag"]))
-    for i, url in enumerate(talks):
+    for i in range(len(talks)):
         http_server.add_page(f"/event/{i}", link_page([http_server.url(f"/deeper/{i}")]))
     target = Target(name="p", urls=(http_server.url("/post"),), follow=(http_server.url("/event/*"),
                                                                          http_server.url("/deeper/*")),

@@ -82,7 +82,8 @@ def _fold(line: str) -> str:
     data = line.encode()
     if len(data) <= 75:
         return line
-    out, chunk = [], b""
+    out: list[str] = []
+    chunk = b""
     for char in line:
         piece = char.encode()
         if len(chunk) + len(piece) > (75 if not out else 74):
