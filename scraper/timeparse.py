@@ -93,12 +93,7 @@ def zone_name(moment: datetime | None, fallback: str | None = None) -> str | Non
     """The IANA name of ``moment``'s zone when it has one (ZoneInfo), else ``fallback``."""
     if moment is not None and isinstance(moment.tzinfo, ZoneInfo):
         return moment.tzinfo.key
-    if (
-        moment is not None
-        and moment.tzinfo is not None
-        and moment.utcoffset() == timedelta(0)
-        and not fallback
-    ):
+    if moment is not None and moment.tzinfo is not None and moment.utcoffset() == timedelta(0) and not fallback:
         return "UTC"
     return fallback
 
@@ -153,8 +148,9 @@ class TimeSpan:
 
 
 # Between a date and its time: ", ", " at ", " @ ", " from ", a line break, a dash.
+# (English, and the German, French, Spanish, Italian and Dutch words for "at".)
 _JOIN_AFTER_DATE = re.compile(
-    r"^[\s,;:|·•@–—(-]*(?:(?:at|from|starting at|starts at|begins at|@)\s*)?$", re.I
+    r"^[\s,;:|·•@–—(-]*(?:(?:at|from|starting at|starts at|begins at|um|ab|à|a las|alle|om)\s*)?$", re.I
 )
 _JOIN_AFTER_TIME = re.compile(r"^[\s,;:|·•–—(-]*(?:on\s+)?(?:the\s+)?$", re.I)
 _MAX_JOIN = 24
