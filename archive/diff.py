@@ -131,6 +131,7 @@ def canonical(session: Mapping[str, Any], *, default_event: str | None = None) -
         )
     zone = _one_line(session.get("timezone"))
     description = session.get("description")
+    description = str(description).strip() if description is not None else ""
     fields: Fields = {
         "title": _one_line(session.get("title")) or "",
         "speakers": _speakers(session.get("speakers")),
@@ -140,7 +141,7 @@ def canonical(session: Mapping[str, Any], *, default_event: str | None = None) -
         "room": _one_line(session.get("room")),
         "track": _one_line(session.get("track")),
         "url": _one_line(session.get("url")),
-        "description": str(description).strip() or None if description is not None else None,
+        "description": description or None,
         "event": _one_line(session.get("event")) or default_event,
     }
     return uid, fields

@@ -6,14 +6,19 @@ import hashlib
 import json
 import os
 import sqlite3
+import tempfile
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive import Archive, ArchiveError
+from archive.diff import canonical, changed_fields
 from tests.archive.records import at, fetch, from_items, from_response, local, session
 from tests.loopback import LoopbackServer, send
 from tests.sitegen import BASE, changed, ics
@@ -53,9 +58,7 @@ class Schedule:
         return requests.get(self.url, headers={"If-None-Match": etag} if etag else {}, timeout=5)
 
 
-def test_a_changing_schedule_makes_exactly_its_versions(
-    http_server: LoopbackServer, archive: Archive
-) -> None:
+def test_a_changing_schedule_makes_exactly_its_versions(http_server: LoopbackServer, archive: Archive) -> None:
     site = Schedule(http_server)
 
     def crawl(day: int, sessions: list[dict[str, Any]] | None, etag: str | None = None) -> dict[str, Any]:
@@ -64,9 +67,7 @@ def test_a_changing_schedule_makes_exactly_its_versions(
 
     site.body = ics(BASE, stamp="20260401T000000Z").encode()
     first = crawl(1, from_items(BASE))
-    assert [(c["kind"], c["uid"]) for c in first["changes"]] == [
-        ("added", u) for u in ("a1", "b2", "c3", "d4")
-    ]
+    assert [(c["kind"], c["uid"]) for c in first["changes"]] == [("added", u) for u in ("a1", "b2", "c3", "d4")]
     assert first["new_body"] is True
 
     # DTSTAMP moved on: new bytes, same sessions. The body is kept, no version is made.
@@ -160,9 +161,7 @@ def test_a_changing_schedule_makes_exactly_its_versions(
     assert archive.db.execute(
         "SELECT uid, removed_at, removed_fetch_id FROM sessions WHERE removed_at IS NOT NULL"
     ).fetchall() == [("e5", at(6), 6)]
-    assert archive.db.execute("SELECT title FROM sessions WHERE uid = 'c3'").fetchone() == (
-        "State of the Stack",
-    )
+    assert archive.db.execute("SELECT title FROM sessions WHERE uid = 'c3'").fetchone() == ("State of the Stack",)
 
 
 def test_same_body_twice_is_one_body_and_two_fetch_rows(archive: Archive) -> None:
@@ -236,9 +235,7 @@ def test_failed_and_not_modified_fetches(archive: Archive) -> None:
     )
     assert failed["body_sha256"] is None and failed["changes"] == []
     assert archive.page_state(URL) is None  # no successful fetch yet
-    archive.record_page(
-        fetch(URL, b"v1", fetched_at=at(2), etag='"1"', last_modified="Wed, 01 Apr 2026 08:00:00 GMT")
-    )
+    archive.record_page(fetch(URL, b"v1", fetched_at=at(2), etag='"1"', last_modified="Wed, 01 Apr 2026 08:00:00 GMT"))
     archive.record_page(fetch(URL, None, fetched_at=at(3), status=304, not_modified=True))
     state = archive.page_state(URL)
     assert state is not None
@@ -257,9 +254,7 @@ def test_failed_and_not_modified_fetches(archive: Archive) -> None:
         None,
         at(5),
     )
-    rows = archive.db.execute(
-        "SELECT status, error, body_sha256 IS NULL, not_modified FROM fetches ORDER BY id"
-    )
+    rows = archive.db.execute("SELECT status, error, body_sha256 IS NULL, not_modified FROM fetches ORDER BY id")
     assert rows.fetchall() == [
         (None, "connection refused", 1, 0),
         (200, None, 0, 0),
@@ -273,9 +268,7 @@ def test_failed_and_not_modified_fetches(archive: Archive) -> None:
 def test_one_transaction_per_page(archive: Archive) -> None:
     archive.record_page(fetch(URL, b"v1", fetched_at=at(1)), sessions=[session("a", "A")])
     with pytest.raises(ArchiveError, match="has no uid"):
-        archive.record_page(
-            fetch(URL, b"v2", fetched_at=at(2)), sessions=[session("b", "B"), session("", "No id")]
-        )
+        archive.record_page(fetch(URL, b"v2", fetched_at=at(2)), sessions=[session("b", "B"), session("", "No id")])
     assert one(archive, "SELECT count(*) FROM fetches") == 1
     assert one(archive, "SELECT count(*) FROM bodies") == 1
     assert [s["uid"] for s in archive.sessions()] == ["a"]
@@ -284,9 +277,7 @@ def test_one_transaction_per_page(archive: Archive) -> None:
 
 def test_identity_is_page_and_uid(archive: Archive) -> None:
     other = "https://blog.example/post"
-    archive.record_page(
-        fetch(URL, b"s1", fetched_at=at(1)), sessions=[session("t1", "Talk"), session("t2", "Two")]
-    )
+    archive.record_page(fetch(URL, b"s1", fetched_at=at(1)), sessions=[session("t1", "Talk"), session("t2", "Two")])
     archive.record_page(fetch(other, b"p1", fetched_at=at(1, 9)), sessions=[session("t1", "Talk")])
     # The blog post stops listing t1: removed there, still current on the schedule page.
     result = archive.record_page(fetch(other, b"p2", fetched_at=at(2)), sessions=[])
@@ -302,9 +293,7 @@ def test_unparsed_fetch_keeps_sessions_and_repeated_uids_count_once(archive: Arc
     assert [(s["uid"], s["title"]) for s in archive.sessions()] == [("a", "A"), ("b", "B")]
     result = archive.record_page(fetch(URL, b"garbled", fetched_at=at(2)), parse_error="no schedule found")
     assert result["changes"] == [] and len(archive.sessions()) == 2
-    assert archive.db.execute("SELECT parse_error FROM fetches WHERE id = 2").fetchone() == (
-        "no schedule found",
-    )
+    assert archive.db.execute("SELECT parse_error FROM fetches WHERE id = 2").fetchone() == ("no schedule found",)
     # The body that failed to parse is parsed on a later fetch when sessions come with it.
     later = archive.record_page(fetch(URL, b"garbled", fetched_at=at(3)), sessions=[session("a", "A")])
     assert [(c["kind"], c["uid"]) for c in later["changes"]] == [("removed", "b")]
@@ -329,8 +318,7 @@ def test_event_default_times_and_speakers(archive: Archive) -> None:
     assert (b["event"], b["start"]) == ("Other Con", "2026-05-12")
     assert a["first_seen"] == "2026-04-01T10:00:00+00:00"
     names = archive.db.execute(
-        "SELECT sp.name FROM session_speakers ss JOIN speakers sp ON sp.id = ss.speaker_id"
-        " ORDER BY ss.position"
+        "SELECT sp.name FROM session_speakers ss JOIN speakers sp ON sp.id = ss.speaker_id ORDER BY ss.position"
     ).fetchall()
     assert names == [("Ada Park",), ("Bo Li",)]
 
@@ -390,8 +378,7 @@ def test_opening_bad_paths_says_what_to_do(tmp_path: Path) -> None:
 def test_a_newer_archive_is_refused(db_path: Path) -> None:
     with Archive(db_path) as archive:
         archive.db.execute(
-            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-            " VALUES ('schedarc', '0099_future', '')"
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('schedarc', '0099_future', '')"
         )
     with pytest.raises(ArchiveError, match="newer schedarc"):
         Archive(db_path)
@@ -416,3 +403,35 @@ def test_a_directory_nobody_can_write() -> None:
     with pytest.raises(ArchiveError, match=r"cannot open the archive /proc/schedarc\.db") as err:
         Archive("/proc/schedarc.db")
     assert err.value.hint == "make the file and its directory writable, or pass --db with another path"
+
+
+names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(str.strip)
+talks = st.lists(
+    st.fixed_dictionaries(
+        {
+            "title": names,
+            "speakers": st.lists(names, max_size=3),
+            "room": st.none() | names,
+            "start": st.none() | st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
+        }
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(first=talks, second=talks)
+def test_round_trip_and_a_refetch_of_the_same_sessions_changes_nothing(
+    first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, Archive(Path(tmp) / "a.db") as archive:
+        for day, talks_now in enumerate([first, second], start=1):
+            sessions = [session(f"u{i}", **talk) for i, talk in enumerate(talks_now)]
+            archive.record_page(fetch(URL, f"v{day}".encode(), fetched_at=at(day)), sessions=sessions)
+            again = archive.record_page(fetch(URL, f"v{day}'".encode(), fetched_at=at(day, 9)), sessions=sessions)
+            assert again["changes"] == []
+            stored = {s["uid"]: s for s in archive.sessions()}
+            assert sorted(stored) == sorted(s["uid"] for s in sessions)
+            for sent in sessions:
+                assert changed_fields(canonical(sent)[1], stored[sent["uid"]]) == []
+        assert archive.check() == []
