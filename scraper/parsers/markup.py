@@ -1,20 +1,23 @@
 """lxml helpers shared by the HTML parsers: loading within bounds, text, URLs, years.
 
-Large schedule pages go through lxml.html directly (DESIGN.md section 8: BeautifulSoup
-is about 20x slower), so these helpers stay thin and avoid per-node Python work.
+Large schedule pages go through lxml directly (DESIGN.md section 8: BeautifulSoup is
+about 20x slower). Trees are plain ``lxml.etree`` elements from libxml2's HTML parser:
+``lxml.html`` builds the same tree but calls back into Python for every element it
+hands out, which doubles the cost of a walk over a big page.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.etree
-import lxml.html
 
 from scraper.errors import ParseError
 from scraper.models import Document
-from scraper.text import clean
+
+Element = lxml.etree._Element
 
 #: Pages above this many characters are refused: lxml needs several times the page
 #: size in memory, and no real schedule page comes near it.
@@ -24,29 +27,9 @@ HEAD_CHARS = 64 * 1024
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "br",
-        "li",
-        "ul",
-        "ol",
-        "tr",
-        "table",
-        "section",
-        "article",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "dd",
-        "dt",
-    ]
+    "p div br li ul ol tr table section article h1 h2 h3 h4 h5 h6 blockquote pre dd dt".split()  # noqa: SIM905
 )
+_SKIPPED = frozenset(("script", "style", "template", "noscript"))
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
@@ -55,8 +38,8 @@ def too_large(doc: Document) -> bool:
     return len(doc.text) > MAX_HTML_CHARS
 
 
-def load(doc: Document, parser: str) -> lxml.html.HtmlElement:
-    """The page as an lxml tree; ParseError when it is too large or not HTML at all."""
+def load(doc: Document, parser: str) -> Element:
+    """The page as an lxml tree; ParseError when it is too large or empty."""
     if too_large(doc):
         raise ParseError(
             f"{doc.url}: page is {len(doc.text) / 1e6:.0f} MB, over the {MAX_HTML_CHARS // 2**20} MiB "
@@ -67,10 +50,15 @@ def load(doc: Document, parser: str) -> lxml.html.HtmlElement:
     text = _XML_DECLARATION.sub("", doc.text, count=1)
     if not text.strip():
         raise ParseError(f"{doc.url}: the page is empty", hint="check the URL or the saved file")
+    # A parser per call: lxml parsers must not be shared between threads.
+    html_parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     try:
-        return lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError) as exc:
+        root = lxml.etree.fromstring(text, html_parser)
+    except (lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"{doc.url}: not parseable as HTML: {exc}", hint="check the page") from exc
+    if root is None:
+        raise ParseError(f"{doc.url}: no HTML elements in the page", hint="check the URL or the saved file")
+    return root
 
 
 def head(doc: Document, size: int = HEAD_CHARS) -> str:
@@ -86,33 +74,59 @@ def looks_like_html(doc: Document) -> bool:
     return start.startswith("<") and any(tag in start for tag in ("<html", "<body", "<head", "<div"))
 
 
-def text_of(element: lxml.html.HtmlElement) -> str:
-    """All text inside ``element``, entities resolved, whitespace collapsed."""
-    return clean(element.text_content())
+def squeeze(text: str) -> str:
+    """Whitespace collapsed (NBSP too) and stripped, NFC; fast for ASCII text."""
+    value = " ".join(text.split())
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
-def block_text(element: lxml.html.HtmlElement) -> str:
-    """Text with line breaks kept where blocks and <br> break it (for descriptions)."""
-    parts: list[str] = []
-    for event, node in lxml.etree.iterwalk(element, events=("start", "end")):
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in _BLOCK_TAGS:
-            parts.append("\n")
-        if event == "start":
-            if node.text and tag and tag not in ("script", "style"):
-                parts.append(node.text)
-        elif node is not element and node.tail:
-            parts.append(node.tail)
-    lines = (clean(line) for line in "".join(parts).split("\n"))
+def text_of(element: Element) -> str:
+    """All text inside ``element``, whitespace collapsed.
+
+    lxml has already resolved the entities, so unlike :func:`scraper.text.clean` this
+    does not unescape a second time (a title that shows "&amp;" keeps it).
+    """
+    if len(element) == 0:
+        return squeeze(element.text or "")
+    return squeeze(lxml.etree.tostring(element, method="text", encoding="unicode", with_tail=False))
+
+
+def block_text(element: Element) -> str:
+    """Text with line breaks kept where blocks and <br> break it (for descriptions).
+
+    Marks the breaks in the tree itself (a newline before and after each block), then
+    serialises the text once: much faster than walking the nodes in Python.
+    """
+    for node in element.iterdescendants(*_BLOCK_TAGS):
+        node.tail = "\n" + (node.tail or "")
+        if node.tag != "br":
+            node.text = "\n" + (node.text or "")
+    for node in element.iterdescendants(*_SKIPPED):
+        node.text = ""
+    text = lxml.etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+    lines = (squeeze(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
-def classes(element: lxml.html.HtmlElement) -> set[str]:
+def classes(element: Element) -> list[str]:
     """The class tokens of ``element``."""
-    return set((element.get("class") or "").split())
+    return str(element.get("class") or "").split()
 
 
-def base_url(doc: Document, root: lxml.html.HtmlElement | None = None) -> str:
+def find_class(root: Element, name: str) -> list[Element]:
+    """Elements under ``root`` (itself included) whose class list holds ``name``."""
+    return [node for node in root.iter() if name in classes(node)]
+
+
+def by_id(root: Element, ident: str) -> Element | None:
+    """The first element with id ``ident``."""
+    for node in root.iter():
+        if node.get("id") == ident:
+            return node
+    return None
+
+
+def base_url(doc: Document, root: Element | None = None) -> str:
     """Where relative links resolve: the base-URL hint, else <base href>, else the page URL."""
     if doc.base_url:
         return doc.base_url
@@ -145,25 +159,17 @@ def year_in(text: str) -> int | None:
     return None
 
 
-def select(query: lxml.etree.XPath, root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """The elements a compiled XPath finds under ``root``, in document order."""
-    found = query(root)
-    if not isinstance(found, list):
-        return []
-    return [node for node in found if isinstance(node, lxml.html.HtmlElement)]
-
-
-def title_of(root: lxml.html.HtmlElement) -> str:
+def title_of(root: Element) -> str:
     """The page's <title> text ('' when absent)."""
     node = root.find(".//title")
-    return clean(node.text_content()) if node is not None else ""
+    return text_of(node) if node is not None else ""
 
 
-def meta(root: lxml.html.HtmlElement, key: str) -> str | None:
+def meta(root: Element, key: str) -> str | None:
     """The content of <meta name=key> or <meta property=key>."""
     for node in root.iterfind(".//meta"):
         if key in (node.get("name"), node.get("property")):
-            value = clean(node.get("content"))
+            value = squeeze(str(node.get("content") or ""))
             if value:
                 return value
     return None

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.etree
-import lxml.html
 
 from scraper.errors import ParseError
 from scraper.models import Document, ParseResult, Session, stable_uid
@@ -146,8 +145,9 @@ def _description(value: str) -> str | None:
     """Plain text; descriptions written in HTML keep their line breaks."""
     if _TAG.search(value):
         try:
-            return markup.block_text(lxml.html.fragment_fromstring(value, create_parent="div")) or None
-        except (lxml.etree.ParserError, ValueError):
+            fragment = lxml.etree.fromstring(f"<div>{value}</div>", lxml.etree.HTMLParser())
+            return markup.block_text(fragment) or None
+        except (lxml.etree.XMLSyntaxError, ValueError):
             pass  # unparseable markup: fall back to the text as written
     lines = (clean(line) for line in html.unescape(value).replace("\r", "\n").split("\n"))
     text = "\n".join(line for line in lines if line)

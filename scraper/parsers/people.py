@@ -1,0 +1,102 @@
+"""Sched's "TITLE - NAME, COMPANY & NAME, COMPANY" anchors, split quickly.
+
+:func:`scraper.text.split_title_speakers` is the rule; it costs tens of microseconds a
+call, which list pages of thousands of anchors cannot afford. The fast path here accepts
+only the plain case (one spaced hyphen, every name two to four capitalised words) and
+hands anything else to the rule, so it can only agree with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraper.text import clean, split_people, split_title_speakers
+
+_GROUPS = re.compile(r"\s*(?:;|&|\band\b|\bund\b|\s/\s|\|)\s*", re.IGNORECASE)
+_WORD = re.compile(r"^(?:[A-Z][a-z'’\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)$")
+# Capitalised words that make a phrase a title part, or stand for nobody in particular.
+_NOT_NAMES = frozenset(
+    [
+        "part",
+        "day",
+        "session",
+        "workshop",
+        "panel",
+        "keynote",
+        "intro",
+        "introduction",
+        "track",
+        "room",
+        "lab",
+        "talk",
+        "demo",
+        "edition",
+        "level",
+        "beginners",
+        "advanced",
+        "overview",
+        "update",
+        "tutorial",
+        "lightning",
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "for",
+        "in",
+        "on",
+        "with",
+        "to",
+        "anyone",
+        "anybody",
+        "everyone",
+        "everybody",
+        "others",
+        "other",
+        "more",
+        "someone",
+        "somebody",
+        "you",
+        "tba",
+        "tbd",
+        "tbc",
+        "guests",
+        "guest",
+        "friends",
+        "special",
+        "many",
+        "various",
+        "several",
+    ]
+)
+
+
+def split_title(text: str) -> tuple[str, list[str], str]:
+    """(title, speaker names, the tail they were read from) for an anchor's text."""
+    if " - " not in text and "\u2013" not in text and "\u2014" not in text:
+        return text, [], ""
+    if text.count(" - ") == 1 and "\u2013" not in text and "\u2014" not in text and "(" not in text:
+        at = text.index(" - ")
+        tail = text[at + 3 :].strip()
+        names = _plain_people(tail)
+        if names:
+            return text[:at].strip(), names, tail
+    title, names = split_title_speakers(text, split_people)
+    return title, names, clean(text)[len(title) :] if names else ""
+
+
+def _plain_people(tail: str) -> list[str] | None:
+    """Names when every group of ``tail`` starts with a plain 2-4 word name; else None."""
+    names: list[str] = []
+    for group in _GROUPS.split(tail):
+        name = group.split(",", 1)[0].strip()
+        words = name.split()
+        if not 2 <= len(words) <= 4:
+            return None
+        for word in words:
+            if not _WORD.match(word) or word.lower() in _NOT_NAMES:
+                return None
+        if name not in names:
+            names.append(name)
+    return names or None
