@@ -219,7 +219,8 @@ class Pacer:
                         return self._take(host, state, now)
                     if (now + wait > deadline and not math.isinf(wait)) or now >= deadline:
                         return None
-                    self.condition.wait(min(wait, deadline - now))
+                    limit = min(wait, deadline - now)
+                    self.condition.wait(None if math.isinf(limit) else limit)
                 return None
             finally:
                 state.waiters -= 1

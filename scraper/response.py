@@ -73,6 +73,11 @@ class Inflater:
             return data
         out = bytearray()
         while data and len(out) < limit:
+            if self.eof:
+                if self.coding == "deflate" or data[:2] != b"\x1f\x8b":
+                    return bytes(out)  # junk after a complete stream: ignored, as browsers do
+                self._obj = zlib.decompressobj(self._wbits)  # the next member of a multi-member gzip
+                self.eof = False
             try:
                 out += self._obj.decompress(data, limit - len(out))
             except zlib.error as exc:
@@ -80,19 +85,11 @@ class Inflater:
                     self._wbits = -15
                     self._obj = zlib.decompressobj(self._wbits)
                     continue
-                if self.eof:  # junk after a complete stream: ignore, as browsers do
-                    return bytes(out)
                 raise PermanentFetchError(f"{self.url}: body is not valid {self.coding} ({exc})",
                                           url=self.url, hint="the server sent a corrupt body") from exc
             self._fresh = False
-            if self._obj.eof:
-                self.eof = True
-                data = self._obj.unused_data
-                if data:  # a multi-member gzip file: the next member begins
-                    self._obj = zlib.decompressobj(self._wbits)
-                    self.eof = False
-                continue
-            data = self._obj.unconsumed_tail
+            self.eof = self._obj.eof
+            data = self._obj.unused_data if self.eof else self._obj.unconsumed_tail
         return bytes(out)
 
 
