@@ -96,10 +96,15 @@ def describe_change(change: dict[str, Any]) -> str:
     fields: dict[str, dict[str, Any]] = change.get("fields") or {}
     kind = change_kind(change)
     title = change.get("title") or change.get("uid")
-    if kind == "retitled" and "title" in fields:
-        title = fields["title"].get("old") or title
+    if "title" in fields:  # "old -> new" names the session and says what it became
+        title = f"{fields['title'].get('old')} -> {fields['title'].get('new')}"
     parts = [f"{kind}: {title}"]
-    for name in ("start", "end", "room", "title", "speakers", "track", "url", "description"):
+    if kind not in ("moved", "retitled", "changed"):
+        # added / removed / restored: say when and where, not every field
+        start = change.get("start") or (fields.get("start") or {}).get("new")
+        room = change.get("room") or (fields.get("room") or {}).get("new")
+        return ", ".join(parts + [short_time(str(start))] * bool(start) + [str(room)] * bool(room))
+    for name in ("start", "end", "room", "speakers", "track", "url", "description"):
         if name not in fields or (name == "end" and "start" in fields):
             continue
         old, new = fields[name].get("old"), fields[name].get("new")
@@ -111,6 +116,4 @@ def describe_change(change: dict[str, Any]) -> str:
             parts.append("description changed")
         else:
             parts.append(f"{old or '-'} -> {new or '-'}")
-    if kind == "added" and change.get("start"):
-        parts.append(short_time(str(change["start"])))
     return ", ".join(parts)

@@ -54,7 +54,7 @@ def test_crawl_summary_json_and_changes(http_server: LoopbackServer, tmp_path: P
     assert (counts["sessions_added"], counts["sessions_changed"], counts["sessions_removed"]) == (1, 2, 1)
     code, out, _ = invoke(config, "changes")
     assert "moved: Folsom Security in Review, May 12 15:20 -> 16:10, Room A -> Room B" in out
-    assert "retitled: State of the Stack, State of the Stack -> State of the Stack 2026" in out
+    assert "retitled: State of the Stack -> State of the Stack 2026" in out
     assert "removed: Networking is NOT Free" in out
     code, out, _ = invoke(config, "changes", "--json")
     records = json.loads(out)

@@ -103,7 +103,8 @@ def ics_feed(talks: tuple[Talk, ...], stamp: str, base: str) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Lakeside Summit//schedarc demo//EN",
              f"X-WR-CALNAME:{EVENT}", f"X-WR-TIMEZONE:{TIMEZONE}"]
     for talk in talks:
-        summary = talk.title + (f" - {', '.join(talk.speakers)}" if talk.speakers else "")
+        # Sched's convention: "TITLE - NAME & NAME" (a comma would introduce a company)
+        summary = talk.title + (f" - {' & '.join(talk.speakers)}" if talk.speakers else "")
         lines += [
             "BEGIN:VEVENT",
             f"UID:{talk.uid}@lakeside-summit.example",
