@@ -96,7 +96,7 @@ def describe_change(change: dict[str, Any]) -> str:
     fields: dict[str, dict[str, Any]] = change.get("fields") or {}
     kind = change_kind(change)
     title = change.get("title") or change.get("uid")
-    if "title" in fields:  # "old -> new" names the session and says what it became
+    if kind == "retitled":  # "old -> new" names the session and says what it became
         title = f"{fields['title'].get('old')} -> {fields['title'].get('new')}"
     parts = [f"{kind}: {title}"]
     if kind not in ("moved", "retitled", "changed"):

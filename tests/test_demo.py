@@ -16,9 +16,9 @@ def test_demo_crawls_twice_and_reports_changes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "moved: Archiving the Ephemeral Web, May 12 13:50 -> 15:20, Room Alder -> Room Cedar" in out
-    assert "retitled: Scheduling Without Tears" in out
+    assert "retitled: Scheduling Without Tears -> Scheduling Without Tears (or Spreadsheets)" in out
     assert "removed: Time Zones Are a Social Construct" in out
-    assert "added: Closing Remarks" in out
+    assert "added: Closing Remarks, 2026-05-13 17:00, Harbor Hall" in out
     assert "first crawl" in result.stderr and "0 failed" in result.stderr
     with sqlite3.connect(db) as conn:
         not_modified = conn.execute("select count(*) from fetches where not_modified").fetchone()[0]
