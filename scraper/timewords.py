@@ -79,7 +79,7 @@ _TIME = re.compile(
 # A zone written after a time: "PDT", "(UTC+2)", "GMT-05:00", "+0200", "Z".
 _ZONE = re.compile(
     r"\s*\(?(?:(?P<abbr>[A-Z]{1,5})(?:\s*(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d\d))?)?"
-    r"|(?P<sign2>[+-])(?P<oh2>\d\d):?(?P<om2>\d\d))\)?(?![\w:])"
+    r"|(?P<sign2>[+-])(?P<oh2>\d\d):?(?P<om2>\d\d))\)?(?!\w|:\d)"
 )
 
 _FIXED: dict[str, float] = {

@@ -66,7 +66,22 @@ _OTHER_TOOLS = re.compile(
 )
 # A time of day in page text: "1:50 pm", "4pm", "14:30".
 _TIME_MENTION = re.compile(r"\b(?:[01]?\d(?::[0-5]\d)?\s?[ap]\.?m\b|[01]?\d:[0-5]\d|2[0-3]:[0-5]\d)", re.I)
+_CONTENT_START = re.compile(
+    r"class=\"[^\"]*\b(?:entry-content|post-content|post-body|article-content|e-content)\b|itemprop=\"articleBody\"",
+    re.I,
+)
+_COMMENTS_START = re.compile(r"id=\"comments\"|class=\"[^\"]*\bcomments?-(?:area|list|wrapper)\b", re.I)
+_TIME_TAG = re.compile(r"<time\b.*?</time>", re.S | re.I)
 _TAGS = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>]*>", re.S | re.I)
+
+
+def _post_text(head: str) -> str:
+    """The part of a page's head that holds the post itself: from its content container
+    to the comments, without <time> elements (bylines carry the post's own time)."""
+    start = _CONTENT_START.search(head)
+    text = head[start.start() :] if start else head
+    end = _COMMENTS_START.search(text)
+    return _TIME_TAG.sub(" ", text[: end.start()] if end else text)
 
 
 @register
@@ -87,7 +102,7 @@ class BlogPostParser:
         host = (urlsplit(doc.url).hostname or "").lower()
         if host.endswith(("sched.com", "sched.org")):
             return 0.05
-        times = len(_TIME_MENTION.findall(_TAGS.sub(" ", head)))
+        times = len(_TIME_MENTION.findall(_TAGS.sub(" ", _post_text(head))))
         if is_markdown(doc) and not head.startswith("<"):
             if has_front_matter(head):
                 return 0.9

@@ -16,6 +16,7 @@ from urllib.parse import urldefrag
 from scraper.models import normalise_title
 from scraper.parsers.blogpost_blocks import Block
 from scraper.text import clean, looks_like_name, split_speakers, split_title_speakers
+from scraper.timeparse import TimeSpan, find_times
 
 _LABEL = re.compile(
     r"^(?P<label>speakers?|presenters?|moderators?|panell?ists?|hosts?|facilitators?|instructors?|"
@@ -36,6 +37,11 @@ _ROLE = re.compile(
     r"\b(?:speak\w*|present\w*|panel\w*|moderat\w*|talk\w*|giving|keynot\w*|host\w*|teach\w*|"
     r"lead\w*|run\w*|deliver\w*|workshop\w*|lightning)\b",
     re.IGNORECASE,
+)
+# Connectors left when a time is cut out of a line: "at", "on", ":", "—", "(", "|".
+_EDGE = " \t\n,;:|·•@-–—"
+_CONNECTORS = re.compile(
+    r"^(?:(?:at|on|from|when|time|date)\b\s*:?\s*)+|(?:\s+(?:at|on|from))+$", re.IGNORECASE
 )
 _TRAILING_PEOPLE = re.compile(r"^(?P<title>.+?)\s*\((?P<people>[^()]+)\)$")
 
@@ -82,7 +88,8 @@ def read_details(body: Sequence[Block]) -> Details:
         for line in block.lines():
             label = label_of(line)
             if label is None:
-                kept.append(line)
+                if not is_time_line(line):
+                    kept.append(line)
             elif label[0] == "people":
                 details.speakers.extend(n for n in split_speakers(label[1]) if n not in details.speakers)
             elif label[0] == "room":
@@ -169,3 +176,33 @@ def url_key(url: str | None) -> str | None:
         return None
     bare = urldefrag(url).url.rstrip("/")
     return bare.split("://", 1)[-1].casefold() or None
+
+
+def remainder(text: str, spans: list[TimeSpan]) -> str:
+    """``text`` without its dates and times and the connectors around them."""
+    kept, last = [], 0
+    for span in spans:
+        kept.append(text[last : span.pos])
+        last = span.endpos
+    kept.append(text[last:])
+    pieces = [trim(_CONNECTORS.sub("", trim(piece))) for piece in kept]
+    return " ".join(piece for piece in pieces if piece)
+
+
+def trim(piece: str) -> str:
+    """Strip separators, and brackets left unbalanced by the cut ("(11:15 am" -> "")."""
+    while True:
+        before = piece
+        piece = piece.strip(_EDGE)
+        if piece.startswith(("(", "[")) and not any(c in piece for c in ")]"):
+            piece = piece[1:]
+        if piece.endswith((")", "]")) and not any(c in piece for c in "(["):
+            piece = piece[:-1]
+        if piece == before:
+            return piece
+
+
+def is_time_line(text: str) -> bool:
+    """True for a line that holds a date or time and nothing else ("April 16, 1:50 pm")."""
+    spans = find_times(text)
+    return bool(spans) and not remainder(text, spans)

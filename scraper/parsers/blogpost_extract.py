@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from scraper.parsers.blogpost_blocks import Block, Link
-from scraper.parsers.blogpost_details import first_person, is_label_block, label_of
+from scraper.parsers.blogpost_details import first_person, is_label_block, label_of, remainder, trim
 from scraper.parsers.blogpost_page import Post
+from scraper.text import split_title_speakers
 from scraper.timeparse import TimeSpan, find_times
 
 # Link texts that name an action, not a talk.
@@ -30,11 +31,6 @@ _GENERIC_LINK = re.compile(
 )
 # Hrefs that point at one session's own page (sched, pretalx, sessionize, generic /talk/).
 _SESSION_HREF = re.compile(r"/(?:event|talk|session|speaker-session|presentation)s?/[^/]+")
-# Connectors left when a time is cut out of a line: "at", "on", ":", "—", "(", "|".
-_EDGE = " \t\n,;:|·•@-–—"
-_CONNECTORS = re.compile(
-    r"^(?:(?:at|on|from|when|time|date)\b\s*:?\s*)+|(?:\s+(?:at|on|from))+$", re.IGNORECASE
-)
 _ROOM_TAIL = re.compile(
     r"(?:^(?:in\s+)?|[,;|–—(]\s*|\s+in\s+)(?P<room>(?:Room|Rm\.?|Hall|Stage|Auditorium|Ballroom|Salon|Theat(?:er|re))"
     r"\s+[\w.-]+(?:\s+[A-Z0-9][\w.-]*)?)\)?$"
@@ -109,7 +105,7 @@ def _step(walk: _Walk, block: Block) -> None:
         return
     if dated:
         walk.day = dated[-1]
-    rest = _remainder(block.text, spans)
+    rest = remainder(block.text, spans)
     if not rest or _only_room(rest) or label_of(rest):
         # A line that is only a time: it belongs to the title above, or opens a slot.
         if walk.pending is not None:
@@ -241,30 +237,6 @@ def _sentence(text: str, span: TimeSpan) -> tuple[int, int]:
     return lo, len(text)
 
 
-def _remainder(text: str, spans: list[TimeSpan]) -> str:
-    """``text`` without its dates and times and the connectors around them."""
-    kept, last = [], 0
-    for span in spans:
-        kept.append(text[last : span.pos])
-        last = span.endpos
-    kept.append(text[last:])
-    pieces = [_trim(_CONNECTORS.sub("", _trim(piece))) for piece in kept]
-    return " ".join(piece for piece in pieces if piece)
-
-
-def _trim(piece: str) -> str:
-    """Strip separators, and brackets left unbalanced by the cut ("(11:15 am" -> "")."""
-    while True:
-        before = piece
-        piece = piece.strip(_EDGE)
-        if piece.startswith(("(", "[")) and not any(c in piece for c in ")]"):
-            piece = piece[1:]
-        if piece.endswith((")", "]")) and not any(c in piece for c in "(["):
-            piece = piece[:-1]
-        if piece == before:
-            return piece
-
-
 def _short_title(text: str, spans: list[TimeSpan]) -> tuple[str, str | None]:
     """Title and room of a short block, line by line: times cut out, a room line set aside."""
     parts: list[str] = []
@@ -277,7 +249,7 @@ def _short_title(text: str, spans: list[TimeSpan]) -> tuple[str, str | None]:
             for s in spans if s.pos < hi and s.endpos > lo
         ]  # fmt: skip
         lo = hi + 1
-        rest = _remainder(line, clipped)
+        rest = remainder(line, clipped)
         if not rest:
             continue
         line_room = _only_room(rest)
@@ -287,7 +259,7 @@ def _short_title(text: str, spans: list[TimeSpan]) -> tuple[str, str | None]:
         tail = _ROOM_TAIL.search(rest)
         if tail and tail.start() > 0:
             room = room or tail.group("room")
-            rest = _trim(rest[: tail.start()])
+            rest = trim(rest[: tail.start()])
         parts.append(rest)
     return " ".join(parts), room
 
@@ -303,7 +275,7 @@ def _only_room(text: str) -> str | None:
 
 def _is_date_line(block: Block, spans: list[TimeSpan]) -> bool:
     """Only a date, perhaps with a short label: "Tuesday, Nov. 5", "Day 1 — Monday, October 9"."""
-    rest = _remainder(block.text, spans)
+    rest = remainder(block.text, spans)
     return not rest or (len(rest.split()) <= 3 and not block.links)
 
 
@@ -316,8 +288,11 @@ def _is_titleish(block: Block) -> bool:
         return True
     if len(text) > _SHORT:
         return False
-    letters = sum(1 for ch in text if not ch.isspace())
-    covered = sum(1 for a, b in _spans_of(block) for ch in text[a:b] if not ch.isspace())
+    # "[Talk](url) — Ann Lee": the names after the title do not count against it.
+    head, names = split_title_speakers(text)
+    limit = len(head) if names else len(text)  # block text is already whitespace-collapsed
+    letters = sum(1 for ch in text[:limit] if not ch.isspace())
+    covered = sum(1 for a, b in _spans_of(block) for ch in text[a : min(b, limit)] if not ch.isspace())
     return covered >= 0.6 * letters
 
 

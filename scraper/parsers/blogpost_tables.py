@@ -52,8 +52,9 @@ def table_drafts(post: Post, block: Block, day: TimeSpan | None) -> list[Draft]:
         if dated:
             day = dated[-1]
         title_cell = _title_cell(cells, roles, time_cols)
-        if title_cell is None or not (timed or dated):
-            continue
+        spanning = title_cell is not None and any(title_cell is c for i, c in cells if i in time_cols)
+        if title_cell is None or spanning or not (timed or dated):
+            continue  # no title, or one cell across the row ("Thursday, May 16"): a date row
         link = best_link(title_cell.links)
         drafts.append(
             Draft(
