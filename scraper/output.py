@@ -104,8 +104,8 @@ def describe_change(change: dict[str, Any]) -> str:
         start = change.get("start") or (fields.get("start") or {}).get("new")
         room = change.get("room") or (fields.get("room") or {}).get("new")
         return ", ".join(parts + [short_time(str(start))] * bool(start) + [str(room)] * bool(room))
-    for name in ("start", "end", "room", "speakers", "track", "url", "description"):
-        if name not in fields or (name == "end" and "start" in fields):
+    for name in ("start", "end", "room", "title", "speakers", "track", "url", "description"):
+        if name not in fields or (name == "end" and "start" in fields) or (name == "title" and kind == "retitled"):
             continue
         old, new = fields[name].get("old"), fields[name].get("new")
         if name in ("start", "end"):
