@@ -61,6 +61,15 @@ def load(doc: Document, parser: str) -> Element:
     return root
 
 
+def fragment(text: str) -> Element | None:
+    """An HTML fragment (a description written in HTML) as a <div>; None when unparseable."""
+    try:
+        root = lxml.etree.fromstring(f"<div>{text}</div>", lxml.etree.HTMLParser(no_network=True))
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        return None
+    return root.find(".//body/div") if root is not None else None
+
+
 def head(doc: Document, size: int = HEAD_CHARS) -> str:
     """The first ``size`` characters, lowercased, for cheap detection."""
     return doc.text[:size].lower()

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import lxml.etree
-
 from scraper.errors import ParseError
 from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import markup
@@ -144,11 +142,9 @@ def _people(row: Mapping[str, Any]) -> list[str]:
 def _description(value: str) -> str | None:
     """Plain text; descriptions written in HTML keep their line breaks."""
     if _TAG.search(value):
-        try:
-            fragment = lxml.etree.fromstring(f"<div>{value}</div>", lxml.etree.HTMLParser())
+        fragment = markup.fragment(value)
+        if fragment is not None:
             return markup.block_text(fragment) or None
-        except (lxml.etree.XMLSyntaxError, ValueError):
-            pass  # unparseable markup: fall back to the text as written
     lines = (clean(line) for line in html.unescape(value).replace("\r", "\n").split("\n"))
     text = "\n".join(line for line in lines if line)
     return text or None
