@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.etree
@@ -115,6 +116,12 @@ def block_text(element: Element) -> str:
     text = lxml.etree.tostring(element, method="text", encoding="unicode", with_tail=False)
     lines = (squeeze(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def walk(element: Element) -> Iterator[tuple[str, Element]]:
+    """("start" | "end", node) for ``element`` and everything inside it, in document order."""
+    for event, node in lxml.etree.iterwalk(element, events=("start", "end")):
+        yield str(event), node
 
 
 def classes(element: Element) -> list[str]:
