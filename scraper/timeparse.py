@@ -9,6 +9,7 @@ IANA zone, and a missing year comes from the page's date.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -170,10 +171,11 @@ def find_times(text: str, context: TimeContext | None = None) -> list[TimeSpan]:
     """
     ctx = context or TimeContext()
     found: list[TimeSpan] = [_iso_span(m, ctx) for m in _ISO_IN_TEXT.finditer(text)]
-    taken = [(span.pos, span.endpos) for span in found]
+    iso_ends = [span.endpos for span in found]
 
     def free(begin: int, end: int) -> bool:
-        return all(end <= b or begin >= e for b, e in taken)
+        i = bisect_right(iso_ends, begin)  # the first ISO stamp ending after ``begin``
+        return i == len(found) or found[i].pos >= end
 
     dates = [d for d in scan_dates(text) if free(d.begin, d.end)]
     times = [t for t in scan_times(text) if free(t.begin, t.end)]
@@ -201,18 +203,17 @@ def parse_when(text: str, context: TimeContext | None = None) -> TimeSpan | None
 
 
 def _date_for(text: str, words: TimeWords, dates: list[DateWords], used: set[int]) -> int | None:
-    before = [i for i, d in enumerate(dates) if d.end <= words.begin and i not in used]
-    if before:
-        i = before[-1]
+    """The date written next to a time (dates are in order and do not overlap)."""
+    i = bisect_right(dates, words.begin, key=lambda d: d.end) - 1  # the nearest date before
+    if i >= 0 and i not in used:
         gap = text[dates[i].end : words.begin]
         if len(gap) <= _MAX_JOIN and _JOIN_AFTER_DATE.match(gap):
             return i
-    after = [i for i, d in enumerate(dates) if d.begin >= words.end and i not in used]
-    if after:
-        i = after[0]
-        gap = text[words.end : dates[i].begin]
+    j = bisect_left(dates, words.end, key=lambda d: d.begin)  # the nearest date after
+    if j < len(dates) and j not in used:
+        gap = text[words.end : dates[j].begin]
         if len(gap) <= _MAX_JOIN and _JOIN_AFTER_TIME.match(gap):
-            return i
+            return j
     return None
 
 

@@ -239,11 +239,14 @@ def _replace(words: TimeWords, end: int, abbr: str | None, offset: tzinfo | None
 
 
 def _longest_first(found: list[DateWords]) -> list[DateWords]:
+    """Non-overlapping readings in order; of two that overlap, the longer one stays."""
     chosen: list[DateWords] = []
-    for words in sorted(found, key=lambda w: (-(w.end - w.begin), w.begin)):
-        if all(words.end <= other.begin or words.begin >= other.end for other in chosen):
+    for words in sorted(found, key=lambda w: (w.begin, -(w.end - w.begin))):
+        if not chosen or words.begin >= chosen[-1].end:
             chosen.append(words)
-    return sorted(chosen, key=lambda w: w.begin)
+        elif words.end - words.begin > chosen[-1].end - chosen[-1].begin:
+            chosen[-1] = words
+    return chosen
 
 
 def fixed_offset(abbr: str) -> tzinfo | None:

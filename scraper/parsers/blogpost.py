@@ -32,7 +32,7 @@ from scraper.parsers import register
 from scraper.parsers.blogpost_blocks import Block, blocks
 from scraper.parsers.blogpost_details import (
     Details,
-    Section,
+    SectionIndex,
     describing,
     read_details,
     sections,
@@ -137,7 +137,7 @@ class BlogPostParser:
 
 
 def _sessions(post: Post, found: Sequence[Block], drafts: list[Draft]) -> list[Session]:
-    heading_sections = sections(found)
+    heading_sections = SectionIndex(sections(found))
     anchors = {d.order for d in drafts} | {d.details_from - 1 for d in drafts if d.details_from}
     by_uid: dict[str, Session] = {}
     for draft in drafts:
@@ -153,13 +153,13 @@ def _sessions(post: Post, found: Sequence[Block], drafts: list[Draft]) -> list[S
 
 
 def _session(
-    post: Post, found: Sequence[Block], draft: Draft, heading_sections: list[Section], anchors: set[int]
+    post: Post, found: Sequence[Block], draft: Draft, heading_sections: SectionIndex, anchors: set[int]
 ) -> Session | None:
     title, named = title_and_people(draft.title)
     if not title:
         return None
     own = read_details(_body(found, draft.details_from, anchors)) if draft.details_from else Details()
-    section = next((s for s in heading_sections if s.matches(draft.url, title)), None)
+    section = heading_sections.find(draft.url, title)
     joined = read_details(section.body) if section is not None else Details()
     if section is not None and not named:
         named = title_and_people(section.heading.text)[1]

@@ -56,61 +56,82 @@ class Block:
 
 
 class _Buffer:
-    """Collects text with collapsed whitespace, remembering link and emphasis spans."""
+    """Collects text with collapsed whitespace, remembering link and emphasis spans.
+
+    Iterative on purpose: a hostile page may nest tags thousands deep.
+    """
 
     def __init__(self, post: Post) -> None:
         self.post = post
-        self.text = ""
-        self.links: list[Link] = []
+        self.parts: list[str] = []
+        self.length = 0
+        self.last = ""
+        self.links: list[tuple[str | None, int, int]] = []
         self.marks: list[tuple[int, int]] = []
 
     def add(self, piece: str) -> None:
         piece = _SPACES.sub(" ", piece)
-        if not self.text or self.text.endswith((" ", "\n")):
+        if self.last in ("", " ", "\n"):
             piece = piece.lstrip(" ")
-        self.text += piece
+        if piece:
+            self.parts.append(piece)
+            self.length += len(piece)
+            self.last = piece[-1]
 
     def newline(self) -> None:
-        self.text = self.text.rstrip(" ")
-        if self.text and not self.text.endswith("\n"):
-            self.text += "\n"
+        if self.last == " ":
+            self.parts[-1] = self.parts[-1][:-1]
+            self.length -= 1
+            self.last = self.parts[-1][-1:] if self.parts[-1] else ""
+        if self.length and self.last != "\n":
+            self.parts.append("\n")
+            self.length += 1
+            self.last = "\n"
 
     def walk(self, nodes: Iterable[object], skip_lists: bool = False) -> None:
-        for node in nodes:
-            if isinstance(node, Comment | Declaration | Doctype | ProcessingInstruction):
+        stack: list[tuple[object, int | None]] = [(node, None) for node in reversed(list(nodes))]
+        while stack:
+            node, start = stack.pop()
+            if start is not None:
+                assert isinstance(node, Tag)
+                self._close(node, start)
+            elif isinstance(node, Comment | Declaration | Doctype | ProcessingInstruction):
                 continue
-            if isinstance(node, NavigableString):
+            elif isinstance(node, NavigableString):
                 self.add(str(node))
             elif isinstance(node, Tag):
-                self._tag(node, skip_lists)
+                if node.name in _SKIPPED or (skip_lists and node.name in ("ul", "ol")):
+                    continue
+                if node.name == "br":
+                    self.newline()
+                    continue
+                stack.append((node, self.length))
+                stack.extend((child, None) for child in reversed(list(node.children)))
 
-    def _tag(self, tag: Tag, skip_lists: bool) -> None:
-        name = tag.name
-        if name in _SKIPPED or (skip_lists and name in ("ul", "ol")):
-            return
-        if name == "br":
-            self.newline()
-            return
-        start = len(self.text)
-        self.walk(tag.children, skip_lists)
-        end = len(self.text.rstrip())
-        start += len(self.text[start:end]) - len(self.text[start:end].lstrip())
-        if name == "a" and end > start:
+    def _close(self, tag: Tag, start: int) -> None:
+        if tag.name == "a" and self.length > start:
             href = tag.get("href")
-            url = self.post.absolute(str(href)) if href else None
-            self.links.append(Link(self.text[start:end], url, start, end))
-        elif name in _EMPHASIS and end > start:
-            self.marks.append((start, end))
-        elif name in ("p", "div", "li"):
+            self.links.append((self.post.absolute(str(href)) if href else None, start, self.length))
+        elif tag.name in _EMPHASIS and self.length > start:
+            self.marks.append((start, self.length))
+        elif tag.name in ("p", "div", "li"):
             self.newline()
 
     def block(self, index: int, kind: str, level: int = 7) -> Block:
-        text = self.text.strip()
-        shift = len(self.text) - len(self.text.lstrip())
-        links = [
-            Link(k.text.strip(), k.href, k.pos - shift, min(k.endpos - shift, len(text))) for k in self.links
-        ]
-        marks = [(a - shift, min(b - shift, len(text))) for a, b in self.marks]
+        raw = "".join(self.parts)
+        text = raw.strip()
+        shift = len(raw) - len(raw.lstrip())
+
+        def inside(a: int, b: int) -> tuple[int, int]:
+            a, b = max(a - shift, 0), min(b - shift, len(text))
+            while a < b and text[a].isspace():
+                a += 1
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            return a, b
+
+        links = [Link(text[a:b], href, a, b) for href, *span in self.links for a, b in [inside(*span)] if b > a]
+        marks = [span for a, b in self.marks if (span := inside(a, b))[1] > span[0]]
         return Block(index, kind, text, level, links, marks)
 
 
@@ -136,41 +157,60 @@ def blocks(post: Post) -> list[Block]:
     return found
 
 
-def _visit(node: Tag) -> Iterator[tuple[str, int, list[object], bool]]:
-    """(kind, level, nodes, skip_lists) for each block under ``node``."""
-    loose: list[object] = []
-    for child in node.children:
-        if isinstance(child, Tag) and child.name in _BLOCKISH:
+_Visited = tuple[str, int, list[object], bool]
+
+
+def _visit(root: Tag) -> list[_Visited]:
+    """(kind, level, nodes, skip_lists) for each block under ``root``, in document order."""
+    blocky = _blocky(root)
+    found: list[_Visited] = []
+    frames: list[tuple[Iterator[object], list[object]]] = [(iter(list(root.children)), [])]
+    while frames:
+        children, loose = frames[-1]
+        child = next(children, None)
+        if child is None:
+            frames.pop()
             if loose:
-                yield "text", 7, loose, False
-                loose = []
-            yield from _visit_block(child)
-        elif isinstance(child, Tag | NavigableString):
-            loose.append(child)
-    if loose:
-        yield "text", 7, loose, False
+                found.append(("text", 7, loose, False))
+            continue
+        if not (isinstance(child, Tag) and child.name in _BLOCKISH):
+            if isinstance(child, Tag | NavigableString):
+                loose.append(child)
+            continue
+        if loose:
+            found.append(("text", 7, list(loose), False))
+            loose.clear()
+        name = child.name
+        if name == "hr":
+            found.append(("rule", 7, [], False))
+        elif name == "table":
+            found.append(("table", 7, [child], False))
+        elif name in HEADINGS:
+            found.append(("heading", int(name[1]), [child], False))
+        elif name == "li":
+            found.append(("item", 7, [child], True))
+            frames.append((iter(child.find_all(("ul", "ol"), recursive=False)), []))
+        elif name in _LEAVES or name == "pre" or not blocky.get(id(child), False):
+            found.append(("text", 7, [child], False))
+        else:
+            frames.append((iter(list(child.children)), []))
+    return found
 
 
-def _visit_block(tag: Tag) -> Iterator[tuple[str, int, list[object], bool]]:
-    name = tag.name
-    if name == "hr":
-        yield "rule", 7, [], False
-    elif name == "table":
-        yield "table", 7, [tag], False
-    elif name in HEADINGS:
-        yield "heading", int(name[1]), [tag], False
-    elif name == "li":
-        yield "item", 7, [tag], True
-        for sub in tag.find_all(("ul", "ol"), recursive=False):
-            yield from _visit(sub)
-    elif name in _LEAVES or name == "pre" or not _has_blocks(tag):
-        yield "text", 7, [tag], False
-    else:
-        yield from _visit(tag)
-
-
-def _has_blocks(tag: Tag) -> bool:
-    return tag.find(_BLOCKISH) is not None
+def _blocky(root: Tag) -> dict[int, bool]:
+    """For every tag under ``root`` (by id): does it contain a block-level tag? One pass."""
+    flags: dict[int, bool] = {}
+    stack: list[tuple[Tag, bool]] = [(root, False)]
+    while stack:
+        tag, done = stack.pop()
+        if done:
+            flags[id(tag)] = any(
+                isinstance(c, Tag) and (c.name in _BLOCKISH or flags.get(id(c), False)) for c in tag.children
+            )
+            continue
+        stack.append((tag, True))
+        stack.extend((c, False) for c in tag.children if isinstance(c, Tag))
+    return flags
 
 
 def cell_block(post: Post, cell: Tag, index: int) -> Block:

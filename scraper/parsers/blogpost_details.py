@@ -145,13 +145,25 @@ class Section:
     heading: Block
     body: list[Block]
 
-    def matches(self, url: str | None, title: str) -> bool:
-        """Same link (fragment and trailing slash ignored) or the same title."""
+
+class SectionIndex:
+    """Sections found by the link in their heading or by their heading's title."""
+
+    def __init__(self, found: Sequence[Section]) -> None:
+        self.by_url: dict[str, Section] = {}
+        self.by_title: dict[str, Section] = {}
+        for section in found:
+            for link in section.heading.links:
+                key = url_key(link.href)
+                if key:
+                    self.by_url.setdefault(key, section)
+            title = title_and_people(section.heading.text)[0]
+            self.by_title.setdefault(normalise_title(title), section)
+
+    def find(self, url: str | None, title: str) -> Section | None:
+        """The section about the session at ``url`` or called ``title``."""
         key = url_key(url)
-        if key and any(url_key(link.href) == key for link in self.heading.links):
-            return True
-        heading_title = title_and_people(self.heading.text)[0]
-        return bool(title) and normalise_title(heading_title) == normalise_title(title)
+        return (self.by_url.get(key) if key else None) or self.by_title.get(normalise_title(title))
 
 
 def sections(blocks: Sequence[Block]) -> list[Section]:

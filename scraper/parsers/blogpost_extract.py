@@ -37,6 +37,7 @@ _ROOM_TAIL = re.compile(
 )
 _SHORT = 160
 _PROSE_WORDS = 5
+_MAX_PER_BLOCK = 50
 
 
 @dataclass
@@ -138,8 +139,9 @@ def _inline(walk: _Walk, block: Block, timed: list[TimeSpan], spans: list[TimeSp
     """Sessions whose title sits in the same block as their time."""
     short = block.kind in ("heading", "item") or not _is_prose(block, spans)
     used: set[int] = set()
-    # A short block is one session however many times it names ("2pm, again at 4pm").
-    for span in timed[:1] if short else timed:
+    # A short block is one session however many times it names ("2pm, again at 4pm");
+    # no real paragraph announces more than a few dozen talks.
+    for span in timed[:1] if short else timed[:_MAX_PER_BLOCK]:
         lo, hi = _sentence(block.text, span) if not short else (0, len(block.text))
         links = [
             (i, k) for i, k in enumerate(block.links)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from markdown_it import MarkdownIt
 
 from scraper.errors import ParseError
@@ -29,20 +30,25 @@ MAX_POST_CHARS = 4 * 1024 * 1024
 MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown", "text/x-web-markdown"})
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
 
-# Where a post's own text lives, most specific first (WordPress, Jekyll, Hugo, Ghost, h-entry).
-_CONTENT_SELECTORS = (
-    "[itemprop=articleBody]", ".entry-content", ".post-content", ".post-body", ".article-content",
-    ".article-body", ".e-content", ".post-entry", "article", ".post", ".hentry", "main",
-    "#content", "body",
+# Where a post's own text lives, most specific first (WordPress, Jekyll, Hugo, Ghost,
+# h-entry): ("attr", value) pairs read as itemprop=, class~=, tag name, id=.
+_CONTENT_MARKS: tuple[tuple[str, str], ...] = (
+    ("itemprop", "articleBody"), ("class", "entry-content"), ("class", "post-content"),
+    ("class", "post-body"), ("class", "article-content"), ("class", "article-body"),
+    ("class", "e-content"), ("class", "post-entry"), ("tag", "article"), ("class", "post"),
+    ("class", "hentry"), ("tag", "main"), ("id", "content"), ("tag", "body"),
 )  # fmt: skip
 # Page furniture inside a post's container: bylines, share buttons, comments, navigation.
-_FURNITURE = (
-    "script", "style", "noscript", "template", "nav", "aside", "form", "header", "footer",
-    "iframe", ".post-meta", ".entry-meta", ".entry-footer", ".byline", ".sharedaddy",
-    ".share", ".social", ".jp-relatedposts", ".related-posts", "#comments", ".comments",
-    ".comment", ".comments-area", ".comment-respond", ".sidebar", ".widget",
-    ".post-navigation", ".nav-links", ".navigation", ".pagination", ".author-bio",
-)  # fmt: skip
+_FURNITURE_TAGS = frozenset({
+    "script", "style", "noscript", "template", "nav", "aside", "form", "header", "footer", "iframe",
+})  # fmt: skip
+_FURNITURE_CLASSES = frozenset({
+    "post-meta", "entry-meta", "entry-footer", "byline", "sharedaddy", "share", "social",
+    "jp-relatedposts", "related-posts", "comments", "comment", "comments-area", "comment-respond",
+    "sidebar", "widget", "post-navigation", "nav-links", "navigation", "pagination", "author-bio",
+})  # fmt: skip
+_FURNITURE_IDS = frozenset({"comments"})
+
 # Liquid tags and kramdown attribute lists render as noise: "{% include x %}", "{: .class}".
 _TEMPLATE_NOISE = re.compile(r"\{%-?.*?-?%\}|\{\{.*?\}\}|^\{:[^}\n]*\}[ \t]*$", re.S | re.M)
 # Jekyll names posts YYYY-MM-DD-slug; WordPress and Jekyll permalinks carry /YYYY/MM/DD/.
@@ -117,11 +123,18 @@ def load_post(doc: Document) -> Post:
         )
     if is_markdown(doc):
         front = split_front_matter(doc.text, doc.url)
-        soup = BeautifulSoup(_render_markdown(front.body), "lxml")
-        root = soup.body or soup
-        return _post(doc, root, soup, front)
-    soup = BeautifulSoup(doc.text, "lxml")
+        soup = _soup(_render_markdown(front.body))
+        return _post(doc, soup.body or soup, soup, front)
+    soup = _soup(doc.text)
     return _post(doc, _content_root(soup), soup, FrontMatter())
+
+
+def _soup(markup: str) -> BeautifulSoup:
+    # Forced onto XML or a one-line text, bs4 warns; the parser's answer says enough.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(markup, "lxml")
 
 
 def _render_markdown(body: str) -> str:
@@ -130,22 +143,43 @@ def _render_markdown(body: str) -> str:
 
 
 def _content_root(soup: BeautifulSoup) -> Tag:
-    for selector in _CONTENT_SELECTORS:
-        found = soup.select_one(selector)
-        if isinstance(found, Tag) and found.get_text(strip=True):
-            return found
+    """The first element of the most specific kind that holds text (one pass over the tree;
+    CSS selectors would walk it once per selector)."""
+    best: dict[int, Tag] = {}
+    for tag in soup.find_all(True):
+        classes = set(tag.get_attribute_list("class"))
+        for rank, (kind, value) in enumerate(_CONTENT_MARKS):
+            if rank not in best and (
+                (kind == "tag" and tag.name == value)
+                or (kind == "class" and value in classes)
+                or (kind in ("id", "itemprop") and tag.get(kind) == value)
+            ):
+                best[rank] = tag
+    for rank in sorted(best):
+        if best[rank].get_text(strip=True):
+            return best[rank]
     return soup
+
+
+def _strip_furniture(root: Tag) -> None:
+    doomed = [
+        tag for tag in root.find_all(True)
+        if tag.name in _FURNITURE_TAGS
+        or tag.get("id") in _FURNITURE_IDS
+        or not _FURNITURE_CLASSES.isdisjoint(tag.get_attribute_list("class"))
+    ]  # fmt: skip
+    for tag in doomed:
+        if not tag.decomposed:
+            tag.decompose()
 
 
 def _post(doc: Document, root: Tag, soup: BeautifulSoup, front: FrontMatter) -> Post:
     base = _base_url(doc, soup)
-    published = front.moment("date") or _html_date(soup) or _url_date(doc.url)
-    title = clean_or_none(front.text("title")) or _html_title(soup)
-    author = clean_or_none(front.text("author")) or _html_author(soup)
-    for selector in _FURNITURE:
-        for node in root.select(selector):
-            if node is not root:
-                node.decompose()
+    metas = _metas(soup)
+    published = front.moment("date") or _html_date(soup, metas) or _url_date(doc.url)
+    title = clean_or_none(front.text("title")) or _html_title(soup, metas)
+    author = clean_or_none(front.text("author")) or _html_author(soup, metas)
+    _strip_furniture(root)
     reference = published or (doc.fetched_at if doc.year is None else None)
     context = TimeContext(timezone=doc.timezone, reference=reference, year=doc.year)
     return Post(doc.url, root, base, title, author, published, context)
@@ -159,17 +193,20 @@ def _base_url(doc: Document, soup: BeautifulSoup) -> str | None:
     return base if urlsplit(base).scheme in ("http", "https") else None
 
 
-def _html_date(soup: BeautifulSoup) -> datetime | None:
-    values: list[str] = []
-    for selector in (
-        'meta[property="article:published_time"]',
-        'meta[itemprop="datePublished"]',
-        'meta[name="date"]',
-        'meta[name="DC.date.issued"]',
-    ):
-        tag = soup.select_one(selector)
-        if isinstance(tag, Tag) and tag.get("content"):
-            values.append(str(tag["content"]))
+def _metas(soup: BeautifulSoup) -> dict[str, str]:
+    """<meta> contents by their property, name or itemprop (the first of each wins)."""
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta", content=True):
+        for attribute in ("property", "name", "itemprop"):
+            key = tag.get(attribute)
+            if key:
+                found.setdefault(str(key).lower(), str(tag["content"]))
+    return found
+
+
+def _html_date(soup: BeautifulSoup, metas: dict[str, str]) -> datetime | None:
+    keys = ("article:published_time", "datepublished", "date", "dc.date.issued")
+    values = [metas[key] for key in keys if key in metas]
     values.extend(_json_ld_values(soup, "datePublished"))
     for scope in (soup.find("article"), soup):
         if isinstance(scope, Tag | BeautifulSoup):
@@ -196,23 +233,21 @@ def _url_date(url: str) -> datetime | None:
         return None
 
 
-def _html_title(soup: BeautifulSoup) -> str | None:
-    tag = soup.find("meta", attrs={"property": "og:title"})
-    if isinstance(tag, Tag) and tag.get("content"):
-        return clean_or_none(str(tag["content"]))
-    heading = soup.select_one(".entry-title, .post-title, article h1, h1")
+def _html_title(soup: BeautifulSoup, metas: dict[str, str]) -> str | None:
+    if metas.get("og:title"):
+        return clean_or_none(metas["og:title"])
+    heading = soup.find(class_=("entry-title", "post-title")) or soup.find("h1")
     if isinstance(heading, Tag):
         return clean_or_none(heading.get_text(" "))
     return clean_or_none(soup.title.get_text(" ")) if soup.title else None
 
 
-def _html_author(soup: BeautifulSoup) -> str | None:
-    tag = soup.find("meta", attrs={"name": "author"})
-    if isinstance(tag, Tag) and tag.get("content"):
-        return clean_or_none(str(tag["content"]))
+def _html_author(soup: BeautifulSoup, metas: dict[str, str]) -> str | None:
+    if metas.get("author"):
+        return clean_or_none(metas["author"])
     for value in _json_ld_values(soup, "author"):
         return clean_or_none(value)
-    node = soup.select_one("[rel~=author], .author .fn, .author-name, .byline .author, .p-author")
+    node = soup.find(rel="author") or soup.find(class_=("author-name", "p-author", "fn"))
     return clean_or_none(node.get_text(" ")) if isinstance(node, Tag) else None
 
 

@@ -254,3 +254,10 @@ def test_liquid_tags_and_kramdown_attributes_are_dropped() -> None:
     (session,) = parse(markdown(body, "title: t\ndate: 2019-11-01"), media_type="text/markdown").sessions
     assert session.title == "Keynote: Hello" and session.start is not None
     assert session.description == "Bring coffee."
+
+
+def test_deeply_nested_markup_is_read_without_recursion() -> None:
+    talk = "<p><a href='https://x.example/t'>Deep talk</a><br>November 5, 11:15 am</p>"
+    page = "<div>" * 3000 + talk + "</div>" * 3000
+    (session,) = parse(wordpress(page)).sessions
+    assert session.title == "Deep talk" and session.url == "https://x.example/t"
