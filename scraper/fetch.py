@@ -91,6 +91,10 @@ class FetchSettings:
         for name in ("workers", "concurrency_per_host", "max_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"fetch setting {name} must be at least 1", hint=f"write {name} = 1")
+        for name in ("timeout", "total_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"fetch setting {name} must be more than 0 seconds",
+                                  hint=f"write {name} = {getattr(FetchSettings, name)!r}")
 
     @property
     def agent(self) -> str:
@@ -125,8 +129,12 @@ class FetchRequest:
 
 def check_url(url: str, *, hop: str | None = None) -> SplitResult:
     """The URL's parts if we may fetch it: http(s) with a host. Raises PermanentFetchError."""
-    parts = urlsplit(url.strip())
     where = f"redirected from {hop} to {url}" if hop else url
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range
+    except ValueError as exc:
+        raise PermanentFetchError(f"{where}: invalid URL ({exc})", url=url, hint="check the URL") from None
     if parts.scheme.lower() not in SCHEMES:
         scheme = f"'{parts.scheme}:'" if parts.scheme else "no scheme"
         raise PermanentFetchError(f"{where}: unsupported URL scheme ({scheme})", url=url,

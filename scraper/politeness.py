@@ -77,7 +77,7 @@ class RobotsRules:
 
         2xx: obey it. 4xx (404 above all): no rules, allow all. 5xx and anything else:
         the RFC would disallow all, but an archive that silently stops over a flaky
-        robots.txt loses snapshots, so we allow and say so in the log.
+        robots.txt loses snapshots, so we allow, with a WARNING (we depart from the RFC).
         """
         if 200 <= status < 300:
             return cls(origin, Protego.parse(body.decode("utf-8", "replace")), f"HTTP {status}")
@@ -89,8 +89,8 @@ class RobotsRules:
 
     @classmethod
     def unreachable(cls, origin: str, why: str) -> RobotsRules:
-        log.warning("%s/robots.txt unreachable (%s), fetching anyway as if it allowed everything",
-                    origin, why)
+        # INFO, not WARNING: if the host is down, the page's own error follows and says so.
+        log.info("%s/robots.txt unreachable (%s), fetching anyway as if it allowed everything", origin, why)
         return cls(origin, None, f"unreachable ({why}), all allowed")
 
 

@@ -14,6 +14,7 @@ import math
 import socket
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,6 +26,8 @@ import urllib3
 from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
 
 CHUNK_BYTES = 65_536
+# Decompressed output is produced this much at a time, so a refused bomb costs about cap + this.
+PIECE_BYTES = 262_144
 # Error pages are read (so the connection can be reused) but only this much is kept.
 ERROR_BODY_BYTES = 65_536
 # zlib's wbits: 47 accepts gzip and zlib headers; -15 is raw deflate (some servers' "deflate").
@@ -46,7 +49,7 @@ class Body:
 
 
 class Inflater:
-    """Incremental Content-Encoding decoder whose every call yields at most ``limit`` bytes."""
+    """Incremental Content-Encoding decoder (gzip, deflate, identity) that decodes only on demand."""
 
     def __init__(self, coding: str, url: str) -> None:
         self.coding = coding
@@ -67,19 +70,20 @@ class Inflater:
                                       hint="the server ignored our Accept-Encoding: gzip, deflate")
         return cls(codings[0], url)
 
-    def feed(self, data: bytes, limit: int) -> bytes:
-        """Decode ``data``; returns at most ``limit`` bytes (exactly ``limit`` means: there is more)."""
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decode ``data`` lazily, in pieces of at most PIECE_BYTES; stop iterating and no more is made."""
         if self._obj is None:
-            return data
-        out = bytearray()
-        while data and len(out) < limit:
+            if data:
+                yield data
+            return
+        while data:
             if self.eof:
                 if self.coding == "deflate" or data[:2] != b"\x1f\x8b":
-                    return bytes(out)  # junk after a complete stream: ignored, as browsers do
+                    return  # junk after a complete stream: ignored, as browsers do
                 self._obj = zlib.decompressobj(self._wbits)  # the next member of a multi-member gzip
                 self.eof = False
             try:
-                out += self._obj.decompress(data, limit - len(out))
+                piece = self._obj.decompress(data, PIECE_BYTES)
             except zlib.error as exc:
                 if self._fresh and self.coding == "deflate" and self._wbits > 0:
                     self._wbits = -15
@@ -90,7 +94,12 @@ class Inflater:
             self._fresh = False
             self.eof = self._obj.eof
             data = self._obj.unused_data if self.eof else self._obj.unconsumed_tail
-        return bytes(out)
+            if piece:
+                yield piece
+
+    def finish(self) -> bytes:
+        """Output zlib still holds after the last input (at most a window's worth)."""
+        return self._obj.flush() if self._obj is not None and not self.eof else b""
 
 
 def _truncation(exc: BaseException) -> bool:
@@ -136,16 +145,14 @@ def read_body(raw: RawStream, headers: dict[str, str], *, url: str, cap: int, tr
     try:
         for chunk in raw.stream(CHUNK_BYTES, decode_content=False):  # type: ignore[attr-defined]
             received += len(chunk)
-            data = inflater.feed(chunk, cap - size + 1)
-            if size + len(data) > cap:
-                if truncate:
-                    parts.append(data[: cap - size])
-                    return Body(b"".join(parts), complete=False)
-                raise PermanentFetchError(f"{url}: body is over max_bytes={cap} (decoded; stopped reading)",
-                                          url=url, hint="raise max_bytes for this target if the page "
-                                                        "really is that large")
-            parts.append(data)
-            size += len(data)
+            for data in inflater.feed(chunk):
+                if size + len(data) > cap:
+                    if truncate:
+                        parts.append(data[: cap - size])
+                        return Body(b"".join(parts), complete=False)
+                    raise _over(url, cap)
+                parts.append(data)
+                size += len(data)
             if time.monotonic() > deadline:
                 raise TransientFetchError(f"{url}: total_timeout ran out while reading the body", url=url,
                                           hint="the server is slow; raise total_timeout or try later")
@@ -167,7 +174,18 @@ def read_body(raw: RawStream, headers: dict[str, str], *, url: str, cap: int, tr
         raise TransientFetchError(f"{url}: body truncated ({received} of {declared or 'unknown'} bytes, "
                                   f"{inflater.coding})", url=url, hint="the server or network is flaky; "
                                   "try again later")
+    tail = inflater.finish()
+    if size + len(tail) > cap:
+        if truncate:
+            return Body(b"".join(parts) + tail[: cap - size], complete=False)
+        raise _over(url, cap)
+    parts.append(tail)
     return Body(b"".join(parts), complete=True)
+
+
+def _over(url: str, cap: int) -> PermanentFetchError:
+    return PermanentFetchError(f"{url}: body is over max_bytes={cap} (decoded; stopped reading)", url=url,
+                               hint="raise max_bytes for this target if the page really is that large")
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

@@ -416,7 +416,7 @@ def test_redirect_to_another_scheme_is_refused(server: LoopbackServer, fetcher: 
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "data:text/plain,hi",
-                                 "example.org/schedule", "http:///nohost"])
+                                 "example.org/schedule", "http:///nohost", "http://[::1/x", "http://h:99999/"])
 def test_only_http_and_https_before_any_io(url: str) -> None:
     with Fetcher(quick()) as f:
         with pytest.raises(PermanentFetchError) as info:
@@ -460,6 +460,7 @@ def test_settings_merge_overrides_and_refuse_unknown_keys() -> None:
     assert isinstance(merged.timeout, float) and base.timeout == 30.0 and base.agent == DEFAULT_USER_AGENT
     with pytest.raises(ConfigError, match="unknown fetch setting"):
         base.merged({"timeuot": 5})
-    for bad in ({"retries": -1}, {"workers": 0}, {"timeout": "fast"}, {"obey_robots": 1}, {"retries": 2.5}):
+    for bad in ({"retries": -1}, {"workers": 0}, {"timeout": "fast"}, {"obey_robots": 1}, {"retries": 2.5},
+                {"timeout": 0}, {"max_bytes": 0}):
         with pytest.raises(ConfigError):
             base.merged(bad)

@@ -211,7 +211,7 @@ def test_unreachable_robots_allows_all_and_says_so(server: LoopbackServer,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     server.routes["/robots.txt"] = reset_connection
     server.add_page("/page", "<p>ok</p>")
-    with caplog.at_level(logging.WARNING), Fetcher(quick(retries=3)) as f:
+    with caplog.at_level(logging.INFO), Fetcher(quick(retries=3)) as f:
         assert f.fetch(server.url("/page")).status == 200
     assert server.hits["/robots.txt"] == 1 and server.hits["/page"] == 1  # robots.txt is not retried
     assert any("unreachable" in r.getMessage() for r in caplog.records)
