@@ -35,6 +35,12 @@ _ROOM_TAIL = re.compile(
     r"(?:^(?:in\s+)?|[,;|–—(]\s*|\s+in\s+)(?P<room>(?:Room|Rm\.?|Hall|Stage|Auditorium|Ballroom|Salon|Theat(?:er|re))"
     r"\s+[\w.-]+(?:\s+[A-Z0-9][\w.-]*)?)\)?$"
 )
+# Headings that label a part of the post rather than name a talk.
+_GENERIC_HEADING = re.compile(
+    r"^\W*(?:when|where|time|date|dates|schedule|agenda|program|programme|details|location|venue|"
+    r"tickets|registration|about|summary|update|updates|more|coda|links|slides|videos?)\W*$",
+    re.IGNORECASE,
+)
 _SHORT = 160
 _PROSE_WORDS = 5
 _MAX_PER_BLOCK = 50
@@ -287,7 +293,7 @@ def _is_titleish(block: Block) -> bool:
     if not any(ch.isalpha() for ch in text):
         return False
     if block.kind == "heading":
-        return True
+        return _GENERIC_HEADING.match(text) is None
     if len(text) > _SHORT:
         return False
     # "[Talk](url) — Ann Lee": the names after the title do not count against it.

@@ -261,3 +261,8 @@ def test_deeply_nested_markup_is_read_without_recursion() -> None:
     page = "<div>" * 3000 + talk + "</div>" * 3000
     (session,) = parse(wordpress(page)).sessions
     assert session.title == "Deep talk" and session.url == "https://x.example/t"
+
+
+def test_a_generic_heading_is_not_a_title() -> None:
+    body = "## [Real Talk](https://x.example/t)\n\nMay 15, 10:30 am\n\n### When\n\nMay 16, 9:00 am\n"
+    assert [s.title for s in parse(markdown(body), media_type="text/markdown").sessions] == ["Real Talk"]
