@@ -78,6 +78,9 @@ class JsonLdParser:
             found.extend(structured_data.items(root, structured_data.MICRODATA, base))
             found.extend(structured_data.items(root, structured_data.RDFA, base))
         _Mapper(doc, base, result).add_all(found)
+        # Listings put upcoming and past events in separate blocks (and festivals beside
+        # their concerts): one chronological schedule reads better. Undated ones go last.
+        result.sessions.sort(key=lambda s: (s.start is None, s.start.timestamp() if s.start else 0.0))
         if not result.sessions:
             result.warnings.append(f"{doc.url}: no schema.org Event found on this page")
         return result
