@@ -23,6 +23,9 @@ from scraper.politeness import Dispatcher, Pacer, RobotsCache, RobotsRules, Slot
 from tests.loopback import LoopbackServer, Recorder, reset_connection, send
 
 UA = "schedarc/1.0 (+https://github.com/schedarc/schedarc)"
+# Arrival times are taken on the server, after scheduling jitter that can shorten one gap a
+# little; an impolite client would show gaps near zero, so a generous slack still discriminates.
+SLACK = 0.75
 
 
 def quick(**overrides: object) -> FetchSettings:
@@ -225,7 +228,7 @@ def test_crawl_delay_is_a_floor_under_delay_per_host(server: LoopbackServer) -> 
         for _ in range(3):
             f.fetch(server.url("/page"))
     assert server.hits["/page"] == 3 and server.hits["/robots.txt"] == 1
-    assert all(gap >= 0.29 for gap in recorder.gaps())
+    assert all(gap >= 0.3 * SLACK for gap in recorder.gaps())
 
 
 def test_robots_is_fetched_once_by_concurrent_requests(server: LoopbackServer) -> None:
@@ -247,7 +250,7 @@ def test_submitted_requests_to_one_host_are_spaced(server: LoopbackServer) -> No
         futures = [f.submit(FetchRequest(server.url("/page"), tag=i)) for i in range(4)]
         assert [fut.result(10).status for fut in futures] == [200] * 4
     assert server.hits["/page"] == 4 and recorder.max_in_flight == 1
-    assert all(gap >= 0.19 for gap in recorder.gaps())
+    assert all(gap >= 0.2 * SLACK for gap in recorder.gaps())
 
 
 def test_synchronous_fetches_are_paced_too(server: LoopbackServer) -> None:
@@ -256,11 +259,11 @@ def test_synchronous_fetches_are_paced_too(server: LoopbackServer) -> None:
     with Fetcher(quick(delay_per_host=0.2)) as f:
         for _ in range(3):
             f.fetch(server.url("/page"))
-    assert server.hits["/page"] == 3 and all(gap >= 0.19 for gap in recorder.gaps())
+    assert server.hits["/page"] == 3 and all(gap >= 0.2 * SLACK for gap in recorder.gaps())
 
 
 def test_concurrency_per_host_caps_requests_in_flight(server: LoopbackServer) -> None:
-    recorder = Recorder(sleep=0.2)
+    recorder = Recorder(sleep=0.3)
     server.routes["/slow"] = recorder
     with Fetcher(quick(concurrency_per_host=2, workers=8)) as f:
         wait([f.submit(FetchRequest(server.url("/slow"))) for _ in range(6)], timeout=10)
