@@ -62,10 +62,10 @@ class SchedParser:
 
     def parse(self, doc: Document) -> ParseResult:
         start = doc.text[:4096].lstrip("\ufeff \t\r\n")
-        if sched_csv.header_matches(start.split("\n", 1)[0]) or (
-            doc.media_type == "text/csv" or (_export_url(doc.url) == "csv" and not start.startswith("<"))
-        ):
-            return sched_csv.parse_csv(doc, self.name)
         if start.startswith(("[", "{")):
             return sched_csv.parse_json(doc, self.name)
-        return sched_html.parse_html(doc, self.name)
+        if start.startswith("<") or markup.looks_like_html(doc):
+            return sched_html.parse_html(doc, self.name)
+        if not start:
+            return sched_html.parse_html(doc, self.name)  # says the page is empty
+        return sched_csv.parse_csv(doc, self.name)

@@ -39,6 +39,7 @@ def header_matches(first_line: str) -> bool:
 
 def parse_csv(doc: Document, parser: str) -> ParseResult:
     """Sessions of a Sched CSV export."""
+    _check_size(doc)
     text = doc.text.lstrip("\ufeff")
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -56,6 +57,7 @@ def parse_csv(doc: Document, parser: str) -> ParseResult:
 
 def parse_json(doc: Document, parser: str) -> ParseResult:
     """Sessions of a Sched JSON export (a list of the same records)."""
+    _check_size(doc)
     try:
         data = json.loads(doc.text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
@@ -65,6 +67,14 @@ def parse_json(doc: Document, parser: str) -> ParseResult:
     if not isinstance(data, list):
         raise ParseError(f"{doc.url}: expected a list of sessions", hint="choose another parser")
     return _sessions(doc, parser, [row for row in data if isinstance(row, dict)])
+
+
+def _check_size(doc: Document) -> None:
+    if markup.too_large(doc):
+        raise ParseError(
+            f"{doc.url}: {len(doc.text) / 1e6:.0f} MB is far beyond any Sched export",
+            hint="check that this is api/session/list output",
+        )
 
 
 def _sessions(doc: Document, parser: str, rows: Iterable[Mapping[str, Any]]) -> ParseResult:
