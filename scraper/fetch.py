@@ -61,7 +61,7 @@ class FetchSettings:
 
     timeout: float = 30.0  # connect and read timeout, seconds
     retries: int = 3  # retries after the first attempt
-    max_retry_wait: float = 60.0  # cap on one wait; a longer Retry-After fails the fetch
+    max_retry_wait: float = 60.0  # cap on one wait; a longer Retry-After fails the fetch; caps Crawl-delay
     backoff: float = 1.0  # initial backoff for exponential backoff with full jitter
     delay_per_host: float = 1.0
     concurrency_per_host: int = 1
@@ -372,6 +372,7 @@ class Fetcher:
 
     def _load_robots(self, call: _Call, origin: str, host: str) -> RobotsRules:
         url = f"{origin}/robots.txt"
+        started = call.started
         try:
             for _hop in range(max(5, call.settings.max_redirects) + 1):  # RFC 9309: follow at least 5
                 response = self._exchange(call, url, cap=ROBOTS_MAX_BYTES, truncate=True)
@@ -383,11 +384,19 @@ class Fetcher:
                 return RobotsRules.unreachable(origin, "too many redirects")
         except FetchError as exc:
             return RobotsRules.unreachable(origin, exc.message)
+        finally:
+            call.started = started  # the page's time budget starts with the page, not robots.txt
         rules = RobotsRules.from_response(origin, response.status, response.body)
         delay = rules.crawl_delay(call.settings.agent)
         if delay:
-            log.info("%s: robots.txt asks for Crawl-delay %g s", origin, delay)
-            self.pacer.set_floor(host, delay)
+            # A day-long Crawl-delay would hang a cron crawl: no single wait exceeds max_retry_wait.
+            cap = call.settings.max_retry_wait
+            if delay > cap:
+                log.warning("%s: robots.txt asks for Crawl-delay %g s; waiting max_retry_wait=%g s instead",
+                            origin, delay, cap)
+            else:
+                log.info("%s: robots.txt asks for Crawl-delay %g s", origin, delay)
+            self.pacer.set_floor(host, min(delay, cap))
         return rules
 
     # --- one request --------------------------------------------------------------------------

@@ -231,6 +231,18 @@ def test_crawl_delay_is_a_floor_under_delay_per_host(server: LoopbackServer) -> 
     assert all(gap >= 0.3 * SLACK for gap in recorder.gaps())
 
 
+def test_huge_crawl_delay_is_capped_by_max_retry_wait(server: LoopbackServer,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    server.add_page("/robots.txt", "User-agent: *\nCrawl-delay: 86400\n", "text/plain")
+    recorder = Recorder()
+    server.routes["/page"] = recorder
+    with caplog.at_level(logging.WARNING), Fetcher(quick(max_retry_wait=0.3, total_timeout=0.2)) as f:
+        for _ in range(2):
+            assert f.fetch(server.url("/page")).status == 200  # the budget starts after robots.txt
+    assert server.hits["/page"] == 2 and all(gap >= 0.3 * SLACK for gap in recorder.gaps())
+    assert any("Crawl-delay 86400" in r.getMessage() for r in caplog.records)
+
+
 def test_robots_is_fetched_once_by_concurrent_requests(server: LoopbackServer) -> None:
     server.add_page("/robots.txt", ROBOTS, "text/plain")
     server.routes["/page"] = Recorder(sleep=0.05)
