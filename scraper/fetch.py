@@ -268,8 +268,7 @@ class Fetcher:
             exc.url = exc.url or request.url
             exc.attempts = call.attempts
             exc.elapsed = call.elapsed()
-            log.info("GET %s failed after %d attempt(s) in %.2f s: %s", request.url, call.attempts,
-                     exc.elapsed, exc.message)
+            log.info("%s (gave up after %d attempt(s) in %.2f s)", exc.message, call.attempts, exc.elapsed)
             raise
         finally:
             if call.reserved is not None:
@@ -305,8 +304,8 @@ class Fetcher:
     def _log_retry(call: _Call, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
         reason = exc.message if isinstance(exc, FetchError) else repr(exc)
-        log.info("GET %s: %s; retry %d of %d in %.2f s", call.request.url, reason, state.attempt_number,
-                 call.settings.retries, state.upcoming_sleep)
+        log.info("%s; retry %d of %d in %.2f s", reason, state.attempt_number, call.settings.retries,
+                 state.upcoming_sleep)
 
     # --- one attempt: a redirect chain --------------------------------------------------------
 

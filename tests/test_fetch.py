@@ -158,10 +158,10 @@ def test_each_retry_is_logged_with_reason_and_wait(server: LoopbackServer,
     with caplog.at_level(logging.INFO, logger="scraper.fetch"), Fetcher(quick(backoff=0.01)) as f:
         f.fetch(server.url("/flaky"))
     retries = [r for r in caplog.records if "retry" in r.getMessage()]
-    assert [r.args[2] for r in retries] == [1, 2, 3]  # type: ignore[index]
+    assert [r.args[1] for r in retries] == [1, 2, 3]  # type: ignore[index]
     assert all("HTTP 503" in r.getMessage() for r in retries)
     # full jitter: each wait lies in [0, backoff * 2**(n-1)]
-    waits = [float(r.args[4]) for r in retries]  # type: ignore[index,arg-type]
+    waits = [float(r.args[3]) for r in retries]  # type: ignore[index,arg-type]
     assert all(0 <= w <= 0.01 * 2**n for n, w in enumerate(waits))
     assert server.hits["/flaky"] == 4
 
