@@ -1,0 +1,228 @@
+"""Reading iCalendar (RFC 5545) content lines fast: unfold, split, unescape, typed values.
+
+The icalendar library builds a typed object for every property of every component,
+which runs at about 2 MB/s; a schedule feed needs a dozen properties per VEVENT. This
+reader walks the unfolded lines once, keeps only the wanted properties of VEVENTs and
+the calendar, and hands VTIMEZONE blocks whole to icalendar (scraper.parsers.ical),
+which knows how to turn them into tzinfo objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+_ESCAPE = re.compile(r"\\([\\;,:nN])")
+_STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$")
+_DURATION = re.compile(r"^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+Params = dict[str, str]
+_NO_PARAMS: Params = {}  # shared, never written
+Prop = tuple[Params, str]
+
+
+@dataclass
+class Component:
+    """A VEVENT (or VCALENDAR) reduced to its properties: NAME -> [(params, raw value)]."""
+
+    props: dict[str, list[Prop]] = field(default_factory=dict)
+    line: int = 0  # offset of the component in the unfolded text, for messages
+
+    def first(self, name: str) -> Prop | None:
+        values = self.props.get(name)
+        return values[0] if values else None
+
+    def text(self, name: str) -> str:
+        """The unescaped text of the first ``name`` property ('' when absent)."""
+        found = self.first(name)
+        return unescape(found[1]) if found else ""
+
+
+@dataclass
+class Calendar:
+    """What one pass over a feed yields."""
+
+    props: Component
+    events: list[Component]
+    timezones: dict[str, str]  # TZID -> the VTIMEZONE block as text
+
+
+def unescape(value: str) -> str:
+    """RFC 5545 TEXT unescaping: \\n is a newline, \\, \\; \\\\ are literal."""
+    if "\\" not in value:
+        return value
+    if "\\\\" in value:  # an escaped backslash must not start another escape
+        return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+    # str.replace runs at C speed; Sched descriptions are full of "\,".
+    return value.replace("\\,", ",").replace("\\;", ";").replace("\\n", "\n").replace("\\N", "\n").replace("\\:", ":")
+
+
+def split_unescaped(value: str, sep: str = ",") -> list[str]:
+    """Split a TEXT list value on separators that are not escaped, then unescape."""
+    if "\\" not in value:
+        return value.split(sep)
+    parts, current, i = [], [], 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\" and i + 1 < len(value):
+            current.append(value[i : i + 2])
+            i += 2
+            continue
+        if char == sep:
+            parts.append(unescape("".join(current)))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append(unescape("".join(current)))
+    return parts
+
+
+def _params(line: str, start: int) -> tuple[Params, int]:
+    """Parameters from ``line[start:]`` up to the unquoted ':'; returns (params, colon index)."""
+    params: Params = {}
+    i, n = start, len(line)
+    while i < n:
+        eq = line.find("=", i)
+        if eq < 0:
+            return params, -1
+        key = line[i:eq].upper()
+        i = eq + 1
+        pieces = []
+        while i < n:
+            if line[i] == '"':
+                close = line.find('"', i + 1)
+                if close < 0:
+                    return params, -1
+                pieces.append(line[i + 1 : close])
+                i = close + 1
+            else:
+                j = i
+                while j < n and line[j] not in ';:,"':
+                    j += 1
+                pieces.append(line[i:j])
+                i = j
+            if i < n and line[i] == ",":
+                pieces.append(",")
+                i += 1
+                continue
+            break
+        params[key] = "".join(pieces)
+        if i >= n:
+            return params, -1
+        if line[i] == ":":
+            return params, i
+        i += 1  # ';' before the next parameter
+    return params, -1
+
+
+_STRUCTURE = re.compile(r"^(BEGIN|END):[ \t]*+([A-Za-z0-9-]++)[ \t]*+$", re.M | re.I)
+# Possessive quantifiers: a hostile line of ';' without ':' must not backtrack for minutes.
+_PROPERTY = re.compile(r'^([A-Za-z0-9-]++)((?:;(?:"[^"\n]*+"|[^";:\n]++)*+)*+):(.*)$', re.M)
+_NESTED = re.compile(r"^BEGIN:[ \t]*+([A-Za-z0-9-]++).*?^END:[ \t]*+\1[ \t]*+$", re.M | re.S | re.I)
+
+
+def unfold(text: str) -> str:
+    """LF line ends, and continuation lines (a break then one space or tab) joined (RFC 5545 3.1)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n ", "").replace("\n\t", "")
+
+
+def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> Calendar:
+    """One pass over an iCalendar text; ValueError when it is not one.
+
+    Regexes find the component boundaries and the property lines at C speed; Python
+    touches only the properties of VEVENTs, the calendar and its VTIMEZONEs.
+    """
+    unfolded = unfold(text)
+    # Nesting is checked on the BEGIN/END lines alone; they also give every block's span.
+    stack: list[tuple[str, int]] = []
+    spans: list[tuple[str, int, int]] = []  # (name, start of body, end of body) at depth 2
+    seen_calendar = False
+    for match in _STRUCTURE.finditer(unfolded):
+        kind, name = match.group(1).upper(), match.group(2).upper()
+        if kind == "BEGIN":
+            seen_calendar = seen_calendar or name == "VCALENDAR"
+            stack.append((name, match.end()))
+            continue
+        if not stack or stack[-1][0] != name:
+            line = unfolded.count("\n", 0, match.start()) + 1
+            raise ValueError(f"line {line}: END:{name} does not close BEGIN:{stack[-1][0] if stack else '-'}")
+        _, body = stack.pop()
+        if len(stack) == 1 and stack[0][0] == "VCALENDAR":
+            spans.append((name, body, match.start()))
+    if not seen_calendar:
+        raise ValueError("no BEGIN:VCALENDAR")
+    if stack:
+        raise ValueError(f"BEGIN:{stack[-1][0]} is never closed (truncated file?)")
+    calendar = Component()
+    events: list[Component] = []
+    timezones: dict[str, str] = {}
+    opening = _STRUCTURE.search(unfolded)
+    calendar_start = opening.end() if opening else 0
+    first_child = spans[0][1] if spans else len(unfolded)
+    _collect(calendar, unfolded[calendar_start:first_child], calendar_wanted)
+    for name, start, end in spans:
+        if name == "VEVENT":
+            block = unfolded[start:end]
+            if "BEGIN:" in block or "begin:" in block.lower():
+                block = _NESTED.sub("", block)  # VALARM and friends
+            event = Component(line=start)
+            _collect(event, block, wanted)
+            events.append(event)
+        elif name == "VTIMEZONE":
+            block = "BEGIN:VTIMEZONE" + unfolded[start:end] + "END:VTIMEZONE"
+            tzid = re.search(r"^TZID[^:\n]*+:(.*)$", block, re.M | re.I)
+            if tzid:
+                timezones[tzid.group(1).strip()] = block.replace("\n", "\r\n")
+    return Calendar(props=calendar, events=events, timezones=timezones)
+
+
+@lru_cache(maxsize=8)
+def _pattern(wanted: frozenset[str]) -> re.Pattern[str]:
+    """_PROPERTY narrowed to the ``wanted`` names, so unwanted lines never reach Python."""
+    names = "|".join(sorted(map(re.escape, wanted), key=len, reverse=True))
+    return re.compile(_PROPERTY.pattern.replace("([A-Za-z0-9-]++)", f"((?i:{names}))(?=[;:])", 1), re.M)
+
+
+def _collect(target: Component, block: str, wanted: frozenset[str]) -> None:
+    props = target.props
+    for name, raw_params, value in _pattern(wanted).findall(block):
+        key = name if name.isupper() else name.upper()
+        params = _params(raw_params + ":", 1)[0] if raw_params else _NO_PARAMS
+        found = props.get(key)
+        if found is None:
+            props[key] = [(params, value)]
+        else:
+            found.append((params, value))
+
+
+def stamp(value: str) -> datetime | date:
+    """DATE or DATE-TIME value -> date, naive datetime, or UTC-aware datetime ('Z')."""
+    match = _STAMP.match(value.strip())
+    if not match:
+        raise ValueError(f"not an iCalendar date or date-time: {value!r}")
+    y, mo, d, h, mi, s, z = match.groups()
+    if h is None:
+        return date(int(y), int(mo), int(d))
+    moment = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
+    return moment.replace(tzinfo=UTC) if z else moment
+
+
+def duration(value: str) -> timedelta:
+    """RFC 5545 DURATION ('PT1H30M', 'P1D', '-PT15M') -> timedelta."""
+    match = _DURATION.match(value.strip().upper())
+    if not match or value.strip().upper() in ("P", "PT", "-P", "+P"):
+        raise ValueError(f"not an iCalendar duration: {value!r}")
+    sign, weeks, days, hours, minutes, seconds = match.groups()
+    delta = timedelta(
+        weeks=int(weeks or 0),
+        days=int(days or 0),
+        hours=int(hours or 0),
+        minutes=int(minutes or 0),
+        seconds=int(seconds or 0),
+    )
+    return -delta if sign == "-" else delta
