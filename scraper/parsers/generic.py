@@ -19,7 +19,7 @@ from typing import ClassVar
 from scraper.errors import ParseError
 from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import datetext, markup, register
-from scraper.parsers.generic_blocks import Group, best_group, block_text
+from scraper.parsers.generic_blocks import Group, best_group, block_text, has_time
 from scraper.text import split_speakers, split_title_speakers
 from scraper.timeparse import zone_name
 
@@ -71,9 +71,8 @@ class GenericParser:
         days = _days_in_force(root, group, context.year)
         columns = _columns(group)
         seen: set[str] = set()
-        for index, member in enumerate(group.members):
-            following = group.members[index + 1] if index + 1 < len(group.members) else None
-            session = _session(member, following, days.get(member), columns, context)
+        for member in group.members:
+            session = _session(member, member.getnext(), days.get(member), columns, context)
             if session is not None and session.uid not in seen:
                 seen.add(session.uid)
                 result.sessions.append(session)
@@ -162,8 +161,8 @@ def _session(
             value = parts.get(field, ("", None))[0]
             if value and value in title:
                 title = title.replace(value, " ").strip(_SEPARATORS)
-    if not title and following is not None and not block_text(following):
-        title = markup.text_of(following)  # "<dt>10:00</dt><dd>Title</dd>"
+    if not title and following is not None and not has_time(following):
+        title = block_text(following)  # "<dt>10:00</dt><dd>Title</dd>"
     title = markup.squeeze(title).strip(_SEPARATORS)
     if not title:
         return None
