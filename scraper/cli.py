@@ -133,4 +133,4 @@ def main() -> None:
 
 
 # The command modules decorate `cli`; importing them last registers their commands.
-from scraper import cli_archive, cli_crawl, cli_demo, cli_fetch  # noqa: E402, F401
+from scraper import cli_archive, cli_crawl, cli_demo, cli_export, cli_fetch  # noqa: E402, F401
