@@ -48,8 +48,11 @@ def load(doc: Document, parser: str) -> Element:
             hint="this is not a schedule page; check the URL",
         )
     # lxml refuses str input that carries its own encoding declaration
-    text = _XML_DECLARATION.sub("", doc.text, count=1)
-    if not text.strip():
+    text = doc.text
+    declaration = _XML_DECLARATION.match(text)
+    if declaration:
+        text = text[declaration.end() :]
+    if not text or text.isspace():
         raise ParseError(f"{doc.url}: the page is empty", hint="check the URL or the saved file")
     # A parser per call: lxml parsers must not be shared between threads.
     html_parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
@@ -102,20 +105,33 @@ def text_of(element: Element) -> str:
 
 
 def block_text(element: Element) -> str:
-    """Text with line breaks kept where blocks and <br> break it (for descriptions).
-
-    Marks the breaks in the tree itself (a newline before and after each block), then
-    serialises the text once: much faster than walking the nodes in Python.
-    """
-    for node in element.iterdescendants(*_BLOCK_TAGS):
-        node.tail = "\n" + (node.tail or "")
-        if node.tag != "br":
-            node.text = "\n" + (node.text or "")
-    for node in element.iterdescendants(*_SKIPPED):
-        node.text = ""
-    text = lxml.etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+    """Text with line breaks kept where blocks and <br> break it (for descriptions)."""
+    text = _block_parts(element, 0)
+    if "\n" not in text:
+        return squeeze(text)
     lines = (squeeze(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _block_parts(element: Element, depth: int) -> str:
+    if depth > 100:  # absurd nesting: flatten the rest rather than recurse further
+        return lxml.etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+    parts = [element.text or ""]
+    for child in element:
+        tag = child.tag
+        block = tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if tag not in _SKIPPED:
+            if len(child):
+                parts.append(_block_parts(child, depth + 1))
+            elif child.text:
+                parts.append(child.text)
+        if block and tag != "br":
+            parts.append("\n")
+        if child.tail:
+            parts.append(child.tail)
+    return "".join(parts)
 
 
 def walk(element: Element) -> Iterator[tuple[str, Element]]:

@@ -13,7 +13,8 @@ import re
 from scraper.text import clean, split_people, split_title_speakers
 
 _GROUPS = re.compile(r"\s*(?:;|&|\band\b|\bund\b|\s/\s|\|)\s*", re.IGNORECASE)
-_WORD = re.compile(r"^(?:[A-Z][a-z'’\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)$")
+_WORD = r"(?:[A-Z][a-z'’\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
+_NAME = re.compile(rf"^{_WORD}(?: {_WORD}){{1,3}}$")
 # Capitalised words that make a phrase a title part, or stand for nobody in particular.
 _NOT_NAMES = frozenset(
     [
@@ -91,12 +92,8 @@ def _plain_people(tail: str) -> list[str] | None:
     names: list[str] = []
     for group in _GROUPS.split(tail):
         name = group.split(",", 1)[0].strip()
-        words = name.split()
-        if not 2 <= len(words) <= 4:
+        if not _NAME.match(name) or not _NOT_NAMES.isdisjoint(name.lower().split()):
             return None
-        for word in words:
-            if not _WORD.match(word) or word.lower() in _NOT_NAMES:
-                return None
         if name not in names:
             names.append(name)
     return names or None

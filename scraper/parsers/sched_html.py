@@ -28,10 +28,9 @@ log = logging.getLogger(__name__)
 EVENT_PATH = re.compile(r"^(?:[a-z]+:)?(?://[^/?#]*)?[^?#]*?(?:^|/)event/([A-Za-z0-9]{3,40})(?:/|$|[?#])")
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "dt"))
 _HEADING = re.compile(r"date|day|header|time")
-_DETAIL = re.compile(r"sched-|list-single__|tip-description")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     """A session being assembled while the scan walks the page."""
 
@@ -65,6 +64,11 @@ def event_id(href: str | None) -> str | None:
     """The session id in a Sched /event/ID URL, or None."""
     if not href:
         return None
+    # fast path for the hrefs of list pages: "event/ID/slug", "/event/ID"
+    if href.startswith(("event/", "/event/")):
+        ident = href.split("event/", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if 3 <= len(ident) <= 40 and ident.isascii() and ident.isalnum():
+            return ident
     match = EVENT_PATH.search(href)
     return match.group(1) if match else None
 
@@ -96,10 +100,11 @@ def parse_html(doc: Document, parser: str) -> ParseResult:
     year = year or (doc.fetched_at.year if doc.fetched_at else None)
     splits = [_split(draft) for draft in scan.drafts]
     companies = _companies_given(splits)
+    times: dict[tuple[str, str, str], tuple[datetime | None, datetime | None]] = {}
     for draft, (title, names, tail) in zip(scan.drafts, splits, strict=True):
         if names and companies and "," not in tail:
             title, names = draft.text, []  # "Design Summit - Nova Scheduler" names nobody
-        session = _finish(draft, title, draft.speakers or names, doc, year, result)
+        session = _finish(draft, title, draft.speakers or names, doc, year, result, times)
         if session is not None:
             session.event = result.event_name
             result.sessions.append(session)
@@ -114,10 +119,11 @@ def parse_html(doc: Document, parser: str) -> ParseResult:
 def _walk(root: markup.Element, base: str, scan: _Scan) -> None:
     origin = _origin(base)
     current: _Draft | None = None
+    # What a class attribute means, decided once per distinct value: pages repeat a few
+    # dozen class strings thousands of times.
+    kinds: dict[str, tuple[Callable[[markup.Element, _Draft], None] | None, bool]] = {}
     for node in root.iter():
         tag = node.tag
-        if not isinstance(tag, str):
-            continue  # comments and processing instructions
         found = node.get("class")
         if tag == "a":
             href = str(node.get("href") or "")
@@ -136,14 +142,28 @@ def _walk(root: markup.Element, base: str, scan: _Scan) -> None:
             if tag in _HEADING_TAGS and _take_heading(node, scan):
                 current = None
             continue
-        if _DETAIL.search(found):
+        kind = kinds.get(found)
+        if kind is None:
+            kind = kinds[found] = _kind(found)
             scan.single = scan.single or "list-single__event" in found
-            if _take_detail(node, found, current):
-                if current is not None and current.when and scan.year is None:
+        handler, headed = kind
+        if handler is not None:
+            if current is not None:
+                handler(node, current)
+                if current.when and scan.year is None:
                     scan.year = _year_in(current.when)
-                continue
-        if (tag in _HEADING_TAGS or _HEADING.search(found)) and _take_heading(node, scan):
+            continue
+        if (headed or tag in _HEADING_TAGS) and _take_heading(node, scan):
             current = None  # details after a new heading belong to the next session
+
+
+def _kind(found: str) -> tuple[Callable[[markup.Element, _Draft], None] | None, bool]:
+    """(the detail handler for this class attribute, or None; whether it may be a heading)."""
+    for token in found.split():
+        handler = _DETAILS.get(token)
+        if handler is not None:
+            return handler, False
+    return None, _HEADING.search(found) is not None
 
 
 def _year_in(text: str) -> int | None:
@@ -176,6 +196,8 @@ def _is_session_anchor(node: markup.Element, found: str) -> bool:
 
 
 def _session_title(anchor: markup.Element) -> str:
+    if not len(anchor):
+        return ""
     for sub in anchor.iterdescendants():
         if "session-title" in (sub.get("class") or ""):
             return markup.text_of(sub)
@@ -231,15 +253,11 @@ _DETAILS: dict[str, Callable[[markup.Element, _Draft], None]] = {
 }
 
 
-def _take_detail(node: markup.Element, found: str, draft: _Draft | None) -> bool:
-    """Give a detail block to the session it follows; False when ``node`` is no detail."""
-    for token in found.split():
-        handler = _DETAILS.get(token)
-        if handler is not None:
-            if draft is not None:
-                handler(node, draft)
-            return True
-    return False
+def _take_detail(node: markup.Element, found: str, draft: _Draft) -> None:
+    """Give a detail block to ``draft`` when its class names one."""
+    handler = _kind(found)[0]
+    if handler is not None:
+        handler(node, draft)
 
 
 def _when_text(node: markup.Element) -> str:
@@ -288,9 +306,9 @@ def _keep_single(doc: Document, root: markup.Element, base: str, scan: _Scan) ->
     draft.text = markup.text_of(markup.find_class(holders[0], "name")[0])
     scan.drafts.append(draft)
     for node in root.iter():
-        found = node.get("class") if isinstance(node.tag, str) else None
-        if found and _DETAIL.search(found):
-            _take_detail(node, found, draft)
+        found = node.get("class")
+        if found:
+            _take_detail(node, str(found), draft)
     scan.year = scan.year or _year_in(draft.when)
 
 
@@ -329,18 +347,20 @@ def _companies_given(splits: list[tuple[str, list[str], str]]) -> bool:
 
 
 def _finish(
-    draft: _Draft, title: str, speakers: list[str], doc: Document, year: int | None, result: ParseResult
+    draft: _Draft,
+    title: str,
+    speakers: list[str],
+    doc: Document,
+    year: int | None,
+    result: ParseResult,
+    times: dict[tuple[str, str, str], tuple[datetime | None, datetime | None]],
 ) -> Session | None:
     if not title:
         return None
-    span = datetext.when(draft.when, year) if draft.when else None
-    if (span is None or span.local_start is None) and draft.slot:
-        day = datetext.day_of(draft.day, year) if draft.day else None
-        span = datetext.when(draft.slot, year, day) if day else None
-    start = end = None
-    if span is not None and span.local_start is not None:
-        start, end = datetext.place(span, doc.timezone)
-        _check_zone(draft, start, doc, result)
+    key = (draft.when, draft.slot, draft.day)
+    if key not in times:  # sessions of one slot share their times: resolve once
+        times[key] = _times(draft, doc, year, result)
+    start, end = times[key]
     return Session(
         title=title,
         uid=draft.uid or stable_uid(doc.url, title),
@@ -353,6 +373,20 @@ def _finish(
         url=draft.url,
         description=draft.description,
     )
+
+
+def _times(
+    draft: _Draft, doc: Document, year: int | None, result: ParseResult
+) -> tuple[datetime | None, datetime | None]:
+    span = datetext.when(draft.when, year) if draft.when else None
+    if (span is None or span.local_start is None) and draft.slot:
+        day = datetext.day_of(draft.day, year) if draft.day else None
+        span = datetext.when(draft.slot, year, day) if day else None
+    if span is None or span.local_start is None:
+        return None, None
+    start, end = datetext.place(span, doc.timezone)
+    _check_zone(draft, start, doc, result)
+    return start, end
 
 
 def _check_zone(draft: _Draft, start: datetime | None, doc: Document, result: ParseResult) -> None:
