@@ -31,6 +31,7 @@ _BLOCK_TAGS = frozenset(
     "p div br li ul ol tr table section article h1 h2 h3 h4 h5 h6 blockquote pre dd dt".split()  # noqa: SIM905
 )
 _SKIPPED = frozenset(("script", "style", "template", "noscript"))
+_BY_ID = lxml.etree.XPath("(.//*[@id=$ident])[1]")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
@@ -152,10 +153,8 @@ def find_class(root: Element, name: str) -> list[Element]:
 
 def by_id(root: Element, ident: str) -> Element | None:
     """The first element with id ``ident``."""
-    for node in root.iter():
-        if node.get("id") == ident:
-            return node
-    return None
+    found = _BY_ID(root, ident=ident)
+    return found[0] if isinstance(found, list) and found and isinstance(found[0], Element) else None
 
 
 def base_url(doc: Document, root: Element | None = None) -> str:

@@ -90,7 +90,9 @@ def split_title(text: str) -> tuple[str, list[str], str]:
 def _plain_people(tail: str) -> list[str] | None:
     """Names when every group of ``tail`` starts with a plain 2-4 word name; else None."""
     names: list[str] = []
-    for group in _GROUPS.split(tail):
+    lowered = tail.lower()
+    several = any(mark in tail for mark in ";&|/") or " and " in lowered or " und " in lowered
+    for group in _GROUPS.split(tail) if several else (tail,):
         name = group.split(",", 1)[0].strip()
         if not _NAME.match(name) or not _NOT_NAMES.isdisjoint(name.lower().split()):
             return None
