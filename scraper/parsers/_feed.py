@@ -269,6 +269,14 @@ def absolute(url: str | None, base: str | None) -> str | None:
     return value
 
 
+def link_base(doc: Document, feed_base: str | None) -> str:
+    """What relative links resolve against: a base URL given by the user, else the
+    feed's own (frab's ``base_url``), else the document URL."""
+    if doc.base_url and doc.base_url != doc.url:
+        return doc.base_url
+    return feed_base or doc.base_url or doc.url
+
+
 def unique_uids(sessions: list[Session]) -> None:
     """Suffix repeated uids ("~2", "~3") so that (page, uid) stays a key."""
     seen: dict[str, int] = {}

@@ -26,6 +26,7 @@ from scraper.parsers._feed import (
     absolute,
     failure,
     head,
+    link_base,
     people,
     prose,
     refuse_entities,
@@ -262,7 +263,7 @@ class FrabParser:
             f"event {title!r}",
             warnings,
         )
-        base = doc.base_url or conference.base_url or doc.url
+        base = link_base(doc, conference.base_url)
         return Session(
             title=title,
             uid=ident.strip() or stable_uid(doc.url, title),

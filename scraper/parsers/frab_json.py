@@ -19,6 +19,7 @@ from scraper.parsers._feed import (
     as_list,
     failure,
     head,
+    link_base,
     load_json,
     people,
     prose,
@@ -93,7 +94,7 @@ class FrabJsonParser:
             text_of(conference.get("acronym"))
         )
         clock = Clock(doc, text_of(conference.get("time_zone_name")) or None)
-        base = doc.base_url or text_of(schedule.get("base_url")) or text_of(conference.get("url")) or doc.url
+        base = link_base(doc, text_of(schedule.get("base_url")) or text_of(conference.get("url")))
         day_change = hhmm(text_of(conference.get("day_change")))
         sessions: list[Session] = []
         warnings: list[str] = []

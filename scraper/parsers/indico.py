@@ -103,10 +103,12 @@ class IndicoParser:
             event_name = clean_or_none(text_of(event.get("title")))
             base = doc.base_url or doc.url
             pairs = _contributions(event)
-            if not pairs:
-                pairs = [(event, None)]  # a category listing: the event is the session
-            prefix = f"{text_of(event.get('id'))}/" if several and pairs[0][0] is not event else ""
-            for item, session_title in pairs:
+            listing = not pairs
+            if listing:  # a category export: each event is a session of the category
+                pairs = [(event, None)]
+                event_name = clean_or_none(text_of(event.get("category")))
+            prefix = f"{text_of(event.get('id'))}/" if several and not listing else ""
+            for item, block_title in pairs:
                 title = clean(text_of(item.get("title")))
                 ident = text_of(item.get("id") or item.get("db_id"))
                 if not title:
@@ -122,7 +124,8 @@ class IndicoParser:
                         end=self._time(item.get("endDate"), clock, title, warnings),
                         timezone=clock.zone_name(start),
                         room=clean_or_none(text_of(item.get("roomFullname") or item.get("room"))),
-                        track=clean_or_none(text_of(item.get("track"))) or clean_or_none(session_title),
+                        track=clean_or_none(text_of(item.get("track")))
+                        or clean_or_none(block_title or (None if listing else text_of(item.get("session")))),
                         url=absolute(text_of(item.get("url")), base),
                         description=prose(text_of(item.get("description"))),
                         event=event_name,
@@ -130,7 +133,8 @@ class IndicoParser:
                 )
             warnings.extend(clock.warnings)
         unique_uids(sessions)
-        name = sessions[0].event if sessions else clean_or_none(text_of(events[0].get("title")))
+        names = {session.event for session in sessions}
+        name = names.pop() if len(names) == 1 else None
         return ParseResult(parser=self.name, sessions=sessions, event_name=name, warnings=warnings)
 
     @staticmethod
