@@ -160,8 +160,3 @@ def zone_or_none(name: str | None) -> str | None:
     except ConfigError:  # the page printed something that is no IANA name
         return None
     return name
-
-
-def midnight(day: date, tz: str | None) -> datetime | None:
-    """The start of ``day`` in ``tz`` (for date-only values), None without a zone."""
-    return localize(datetime.combine(day, datetime.min.time()), tz) if tz else None

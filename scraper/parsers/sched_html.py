@@ -14,18 +14,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
 
 from scraper.models import Document, ParseResult, Session, stable_uid
-from scraper.parsers import datetext, markup
+from scraper.parsers import datetext, markup, sched_urls
 from scraper.parsers.people import split_title
 from scraper.timeparse import zone_name
 from scraper.timewords import scan_dates
 
 log = logging.getLogger(__name__)
 
-#: /event/ID with an optional slug; ids are 32 hex digits (2012) or short (today).
-EVENT_PATH = re.compile(r"^(?:[a-z]+:)?(?://[^/?#]*)?[^?#]*?(?:^|/)event/([A-Za-z0-9]{3,40})(?:/|$|[?#])")
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "dt"))
 _HEADING = re.compile(r"date|day|header|time")
 
@@ -60,33 +57,6 @@ class _Scan:
     seen: set[str] = field(default_factory=set)
 
 
-def event_id(href: str | None) -> str | None:
-    """The session id in a Sched /event/ID URL, or None."""
-    if not href:
-        return None
-    # fast path for the hrefs of list pages: "event/ID/slug", "/event/ID"
-    if href.startswith(("event/", "/event/")):
-        ident = href.split("event/", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-        if 3 <= len(ident) <= 40 and ident.isascii() and ident.isalnum():
-            return ident
-    match = EVENT_PATH.search(href)
-    return match.group(1) if match else None
-
-
-def canonical(base: str, href: str) -> str | None:
-    """The session URL: the site's origin + /event/ID[/slug], without fragment.
-
-    List pages write relative hrefs ("event/ID/slug") under /list/ that belong at the
-    site root, so the path is cut back to its /event/ part.
-    """
-    joined = markup.absolute(base, href)
-    if joined is None:
-        return None
-    parts = urlsplit(joined)
-    at = parts.path.find("/event/")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path[at:] if at >= 0 else parts.path, "", ""))
-
-
 def parse_html(doc: Document, parser: str) -> ParseResult:
     """Sessions and /event/ links of one Sched HTML page."""
     root = markup.load(doc, parser)
@@ -117,7 +87,7 @@ def parse_html(doc: Document, parser: str) -> ParseResult:
 
 
 def _walk(root: markup.Element, base: str, scan: _Scan) -> None:
-    origin = _origin(base)
+    origin = sched_urls.origin(base)
     current: _Draft | None = None
     # What a class attribute means, decided once per distinct value: pages repeat a few
     # dozen class strings thousands of times.
@@ -127,10 +97,10 @@ def _walk(root: markup.Element, base: str, scan: _Scan) -> None:
         found = node.get("class")
         if tag == "a":
             href = str(node.get("href") or "")
-            uid = event_id(href) if "event/" in href else None
+            uid = sched_urls.event_id(href) if "event/" in href else None
             if uid is None:
                 continue
-            url = _session_url(origin, base, href)
+            url = sched_urls.session_url(origin, base, href)
             if url:
                 scan.links[url] = None
             if uid not in scan.seen and _is_session_anchor(node, str(found or "")):
@@ -171,20 +141,6 @@ def _year_in(text: str) -> int | None:
         if words.year:
             return words.year
     return None
-
-
-def _origin(base: str) -> str:
-    parts = urlsplit(base)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
-
-
-def _session_url(origin: str, base: str, href: str) -> str | None:
-    """:func:`canonical`, with a fast path for the relative and site-absolute hrefs of list pages."""
-    if origin and not href.startswith(("http:", "https:", "//")):
-        path = href.split("#", 1)[0].split("?", 1)[0]
-        at = path.find("event/")
-        return origin + "/" + path[at:] if at >= 0 else canonical(base, href)
-    return canonical(base, href)
 
 
 def _is_session_anchor(node: markup.Element, found: str) -> bool:
@@ -288,7 +244,7 @@ def _take_heading(node: markup.Element, scan: _Scan) -> bool:
 
 def _keep_single(doc: Document, root: markup.Element, base: str, scan: _Scan) -> None:
     """On a session page (/event/ID) keep that one session; other event links are to follow."""
-    page_uid = event_id(doc.url) or event_id(doc.base_url)
+    page_uid = sched_urls.event_id(doc.url) or sched_urls.event_id(doc.base_url)
     own = [d for d in scan.drafts if d.uid == page_uid]
     if own:
         scan.drafts[:] = own
@@ -302,7 +258,7 @@ def _keep_single(doc: Document, root: markup.Element, base: str, scan: _Scan) ->
     holders = [e for e in markup.find_class(root, "event") if markup.find_class(e, "name")]
     if not holders:
         return
-    draft = _Draft(page_uid or "", canonical(base, doc.url) if page_uid else None)
+    draft = _Draft(page_uid or "", sched_urls.canonical(base, doc.url) if page_uid else None)
     draft.text = markup.text_of(markup.find_class(holders[0], "name")[0])
     scan.drafts.append(draft)
     for node in root.iter():

@@ -13,7 +13,7 @@ from scraper.document import from_path
 from scraper.errors import ParseError
 from scraper.models import Document
 from scraper.parsers.sched import SchedParser
-from scraper.parsers.sched_html import canonical, event_id
+from scraper.parsers.sched_urls import canonical, event_id
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "parsers" / "sched"
 SITE = "https://kccnceu2026.sched.com"

@@ -1,0 +1,56 @@
+"""Sched session URLs: the /event/ID in a link, and the canonical URL of a session.
+
+The id is the session's uid everywhere (HTML pages, the API export, all.ics URLs).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from scraper.parsers import markup
+
+#: /event/ID with an optional slug; ids are 32 hex digits (2012) or short (today).
+EVENT_PATH = re.compile(r"^(?:[a-z]+:)?(?://[^/?#]*)?[^?#]*?(?:^|/)event/([A-Za-z0-9]{3,40})(?:/|$|[?#])")
+
+
+def event_id(href: str | None) -> str | None:
+    """The session id in a Sched /event/ID URL, or None."""
+    if not href:
+        return None
+    # fast path for the hrefs of list pages: "event/ID/slug", "/event/ID"
+    if href.startswith(("event/", "/event/")):
+        ident = href.split("event/", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if 3 <= len(ident) <= 40 and ident.isascii() and ident.isalnum():
+            return ident
+    match = EVENT_PATH.search(href)
+    return match.group(1) if match else None
+
+
+def canonical(base: str, href: str) -> str | None:
+    """The session URL: the site's origin + /event/ID[/slug], without fragment.
+
+    List pages write relative hrefs ("event/ID/slug") under /list/ that belong at the
+    site root, so the path is cut back to its /event/ part.
+    """
+    joined = markup.absolute(base, href)
+    if joined is None:
+        return None
+    parts = urlsplit(joined)
+    at = parts.path.find("/event/")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path[at:] if at >= 0 else parts.path, "", ""))
+
+
+def origin(base: str) -> str:
+    """"https://NAME.sched.com" for any http(s) URL on the site; '' for other schemes."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def session_url(site: str, base: str, href: str) -> str | None:
+    """:func:`canonical`, with a fast path for the relative and site-absolute hrefs of list pages."""
+    if site and not href.startswith(("http:", "https:", "//")):
+        path = href.split("#", 1)[0].split("?", 1)[0]
+        at = path.find("event/")
+        return site + "/" + path[at:] if at >= 0 else canonical(base, href)
+    return canonical(base, href)
