@@ -28,9 +28,10 @@ _OTHER_EVENTS = frozenset(("Festival", "Hackathon", "CourseInstance", "EventSeri
 _SERIES = frozenset(("EventSeries",))
 _SCHEMA_EVENT = r"(?:[a-z]*event|festival|hackathon|courseinstance)\b"
 _MARKERS = re.compile(
-    r'"@type"\s*:\s*\[?[^\]}]{0,200}?"(?:https?://schema\.org/|schema:)?' + _SCHEMA_EVENT
+    r'"@type"\s*:\s*(?:\[\s*(?:"[^"]{0,100}"\s*,\s*){0,10})?"(?:https?://schema\.org/|schema:)?'
+    + _SCHEMA_EVENT + '"'
     + r"|itemtype\s*=\s*[\"']?\s*https?://schema\.org/" + _SCHEMA_EVENT
-    + r"|typeof\s*=\s*[\"'][^\"']*?(?:schema:)?" + _SCHEMA_EVENT
+    + r"|typeof\s*=\s*[\"'][^\"'<>]{0,100}?(?:schema:)?" + _SCHEMA_EVENT
 )  # fmt: skip
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE)
 _TAG = re.compile(r"<[a-zA-Z/][^>]*>")
