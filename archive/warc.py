@@ -26,12 +26,14 @@ from ipaddress import ip_address
 from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
+import zstandard
 from sqlite_utils import Database
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from archive.bodies import get_body
+from archive.errors import ArchiveError
 from archive.times import from_utc_text, parse_utc
 
 log = logging.getLogger(__name__)
@@ -264,7 +266,11 @@ class _Writer:
             self._response(row, uri, fields, digest)
 
     def _response(self, row: dict[str, Any], uri: str, fields: dict[str, str], digest: str) -> None:
-        body = get_body(self.db, digest)
+        try:
+            body = get_body(self.db, digest)
+        except zstandard.ZstdError as exc:
+            raise ArchiveError(f"the stored body of fetch {row['id']} cannot be decompressed ({exc})",
+                               hint="run `schedarc check`; export with --page or --since to leave it out") from exc
         status = int(row["status"] or 200)
         head = _http_headers(status, row["headers"], row["media_type"], len(body))
         record = self.warc.create_warc_record(uri, "response", payload=io.BytesIO(body), length=len(body),

@@ -65,6 +65,17 @@ def test_wget_style_warc_is_imported_oldest_first(tmp_path: Path, db_path: Path)
         assert [s["title"] for s in archive.sessions(removed=True)] == ["Networking is NOT Free"]
 
 
+def test_several_files_are_merged_oldest_first(tmp_path: Path, db_path: Path) -> None:
+    later, earlier = tmp_path / "later.warc", tmp_path / "earlier.warc.gz"
+    write_wget_style(later, [Exchange(SITE, "2026-04-08T09:30:00Z", jsonld_page(changed()).encode())], gzip=False)
+    write_wget_style(earlier, [Exchange(SITE, "2026-04-01T09:30:00Z", jsonld_page(BASE).encode())])
+    summary = _import(db_path, later, earlier)
+    assert summary["captures"] == 2 and summary["replayed_pages"] == []
+    with Archive(db_path) as archive:
+        assert [f["fetched_at"][:10] for f in archive.snapshots(SITE)] == ["2026-04-01", "2026-04-08"]
+        assert [s["title"] for s in archive.sessions(removed=True)] == ["Networking is NOT Free"]
+
+
 def test_importing_twice_changes_nothing(tmp_path: Path, db_path: Path) -> None:
     path = tmp_path / "crawl.warc.gz"
     _two_weeks(path)
