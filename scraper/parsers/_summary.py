@@ -25,7 +25,7 @@ _PARTICLES = frozenset(
     | {"bin", "ibn", "al", "el", "y", "zu", "ten", "ter", "st"}
 )
 _BRACKETS = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\))")
-_NOT_NAME = re.compile(r"[:?!\"“”„@#|/\\]|\d{3,}")
+_NOT_NAME = re.compile(r"[:?!\"“”„@#|/\\]|\d{3,}|\s[-–—]\s")
 _GROUPS = re.compile(r"\s*(?:;|&|\band\b|\bund\b)\s*", re.IGNORECASE)
 
 
