@@ -273,8 +273,8 @@ def _span(sessions: Sequence[Mapping[str, Any]]) -> tuple[date, date]:
     return date(min(days).year, 1, 1), date(max(days).year + 1, 1, 1)
 
 
-def to_ics(sessions: Iterable[Mapping[str, Any]], *, name: str | None = None) -> tuple[bytes, int]:
-    """An RFC 5545 calendar of sessions, and how many had no usable start (left out).
+def to_ics(sessions: Iterable[Mapping[str, Any]], *, name: str | None = None) -> tuple[bytes, int, int]:
+    """An RFC 5545 calendar of sessions: (bytes, events written, sessions left out for want of a start).
 
     UID is the session uid, SEQUENCE its version (so calendar clients take a moved talk
     as an update), removed sessions are STATUS:CANCELLED, and every zone used gets a
@@ -299,4 +299,4 @@ def to_ics(sessions: Iterable[Mapping[str, Any]], *, name: str | None = None) ->
     first, last = _span(chosen)
     calendar.add_missing_timezones(first_date=first, last_date=last)
     data: bytes = calendar.to_ical()
-    return data, skipped
+    return data, len(chosen) - skipped, skipped

@@ -88,7 +88,7 @@ def main() -> None:
                   f" {stats['bodies']} bodies ({stats['body_bytes']} bytes, {stats['stored_bytes']} stored)")
             timed("json", lambda: to_json(rows, COLUMNS))
             timed("csv", lambda: to_csv(rows, COLUMNS))
-            ics, _ = timed("ics", lambda: to_ics(rows))
+            ics, _, _ = timed("ics", lambda: to_ics(rows))
             print(f"  ics {len(ics)} bytes")
             versions = timed("read history", lambda: history_rows(archive.db))
             timed(f"csv --history ({len(versions)} rows)", lambda: to_csv(versions, HISTORY_COLUMNS))

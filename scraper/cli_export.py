@@ -74,9 +74,9 @@ def _text_export(app: App, fmt: str, *, event: str | None, page: str | None, sin
             rows = export.history_rows(archive.db, event=event, page=page, since=since)
         else:
             rows = export.current_rows(archive.db, event=event, page=page, since=since)
-    skipped = 0
+    count, skipped = len(rows), 0
     if fmt == "ics":
-        data, skipped = export.to_ics(rows)
+        data, count, skipped = export.to_ics(rows)
     else:
         columns = export.HISTORY_COLUMNS if history else export.COLUMNS
         text = export.to_json(rows, columns) if fmt == "json" else export.to_csv(rows, columns)
@@ -85,7 +85,7 @@ def _text_export(app: App, fmt: str, *, event: str | None, page: str | None, sin
         out.write(data)
     what = "versions" if history else "sessions"
     note = f" ({skipped} without a start time left out)" if skipped else ""
-    click.echo(f"exported {len(rows) - skipped} {what} as {fmt}{' to ' + output if output else ''}{note}",
+    click.echo(f"exported {count} {what} as {fmt}{' to ' + output if output else ''}{note}",
                err=True)
 
 

@@ -76,6 +76,26 @@ def test_several_files_are_merged_oldest_first(tmp_path: Path, db_path: Path) ->
         assert [s["title"] for s in archive.sessions(removed=True)] == ["Networking is NOT Free"]
 
 
+def test_a_schedarc_warc_keeps_pages_and_targets(tmp_path: Path, db_path: Path) -> None:
+    """A redirected fetch is filed under the page that was asked for, with its target, not the final URL."""
+    from archive.warc import write_warc
+
+    source = tmp_path / "source.db"
+    body = jsonld_page(BASE).encode()
+    with Archive(source) as archive:
+        archive.record_page(fetch(SITE, body, fetched_at="2026-04-01T09:30:00+00:00", media_type="text/html",
+                                  final_url="https://summit.example/schedule/", target="summit"))
+        warc = tmp_path / "out.warc.gz"
+        with warc.open("wb") as out:
+            write_warc(archive.db, out, filename=warc.name, software="test")
+    _import(db_path, warc)
+    with Archive(db_path) as archive:
+        (only,) = archive.snapshots(SITE)
+        assert only["final_url"] == "https://summit.example/schedule/"
+        assert archive.query("select target from pages")[1] == [("summit",)]
+        assert len(archive.sessions(page=SITE)) == len(BASE)
+
+
 def test_importing_twice_changes_nothing(tmp_path: Path, db_path: Path) -> None:
     path = tmp_path / "crawl.warc.gz"
     _two_weeks(path)

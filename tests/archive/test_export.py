@@ -109,7 +109,9 @@ def test_filters_event_page_and_since(filled: Archive) -> None:
 
 def _calendar(filled: Archive) -> tuple[bytes, int]:
     rows = [*current_rows(filled.db), *current_rows(filled.db, removed=True)]
-    return to_ics(rows)
+    data, events, skipped = to_ics(rows)
+    assert events == data.count(b"BEGIN:VEVENT")
+    return data, skipped
 
 
 def test_ics_reads_back_with_icalendar(filled: Archive) -> None:
@@ -149,7 +151,7 @@ def test_ics_is_the_same_bytes_every_time(filled: Archive) -> None:
 def test_ics_without_zone_name_uses_utc(archive: Archive) -> None:
     archive.record_page(fetch(SCHEDULE, b"x", fetched_at=at(1)),
                         sessions=[session("u1", "Offset only", start="2026-05-12T09:00:00+02:00", timezone=None)])
-    data, skipped = to_ics(current_rows(archive.db))
+    data, _, skipped = to_ics(current_rows(archive.db))
     event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
     assert skipped == 0 and b"DTSTART:20260512T070000Z" in data
     assert event.decoded("DTSTART") == datetime(2026, 5, 12, 7, 0, tzinfo=ZoneInfo("UTC"))
