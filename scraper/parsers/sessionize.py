@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 from typing import Any, ClassVar
 
 from scraper.models import Document, ParseResult, Session, stable_uid
@@ -153,7 +154,7 @@ class SessionizeParser:
         return ParseResult(parser=self.name, sessions=sessions, warnings=warnings)
 
     @staticmethod
-    def _time(value: object, clock: Clock, title: str, warnings: list[str]) -> Any:
+    def _time(value: object, clock: Clock, title: str, warnings: list[str]) -> datetime | None:
         text = text_of(value)
         if not text:
             return None
