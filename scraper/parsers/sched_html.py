@@ -249,12 +249,12 @@ def _keep_single(doc: Document, root: markup.Element, base: str, scan: _Scan) ->
     if own:
         scan.drafts[:] = own
         return
-    if page_uid is None and not scan.single:
-        return
     if scan.drafts:
-        scan.drafts[:] = scan.drafts[:1]
+        if page_uid is not None or scan.single:
+            scan.drafts[:] = scan.drafts[:1]
         return
-    # An older session page whose title (".name" in ".event") is no link.
+    # No session links at all, but a ".name" in an ".event": an older session page
+    # whose title is no link (its id is in the page URL, when that is known).
     holders = [e for e in markup.find_class(root, "event") if markup.find_class(e, "name")]
     if not holders:
         return

@@ -31,12 +31,14 @@ def canonical(base: str, href: str) -> str | None:
     """The session URL: the site's origin + /event/ID[/slug], without fragment.
 
     List pages write relative hrefs ("event/ID/slug") under /list/ that belong at the
-    site root, so the path is cut back to its /event/ part.
+    site root, so the path is cut back to its /event/ part. None off the web (file:).
     """
     joined = markup.absolute(base, href)
     if joined is None:
         return None
     parts = urlsplit(joined)
+    if parts.scheme not in ("http", "https"):
+        return None  # a saved page read without --base-url: no site to place it on
     at = parts.path.find("/event/")
     return urlunsplit((parts.scheme, parts.netloc, parts.path[at:] if at >= 0 else parts.path, "", ""))
 

@@ -286,3 +286,10 @@ def test_large_generated_list_page_parses_every_session() -> None:
     last = result.sessions[-1]
     assert (last.title, last.speakers, last.room) == ("Talk 1499", ["Jane Roe"], "Room 4")
     assert last.start is not None and last.start.isoformat() == "2024-05-06T11:00:00-04:00"
+
+
+def test_saved_session_page_without_its_url_still_gives_the_session() -> None:
+    path = FIXTURES / "openstack2013_event.html"
+    (session,) = SCHED.parse(from_path(str(path), timezone="America/Los_Angeles")).sessions
+    assert session.title == "Making Swift Faster"
+    assert session.uid.startswith("h-") and session.url is None  # no site to place it on
