@@ -83,6 +83,7 @@ def parse_html(doc: Document, parser: str) -> ParseResult:
         result.warnings.append(f"{doc.url}: no Sched sessions found on this page")
     elif not any(s.start for s in result.sessions):
         result.warnings.append(f"{doc.url}: no dated time slots found; sessions have no times")
+    log.debug("%s: %d sessions, %d event links", doc.url, len(result.sessions), len(result.links))
     return result
 
 
