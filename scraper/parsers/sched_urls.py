@@ -44,7 +44,7 @@ def canonical(base: str, href: str) -> str | None:
 
 
 def origin(base: str) -> str:
-    """"https://NAME.sched.com" for any http(s) URL on the site; '' for other schemes."""
+    """ "https://NAME.sched.com" for any http(s) URL on the site; '' for other schemes."""
     parts = urlsplit(base)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
