@@ -203,10 +203,18 @@ def prose(*parts: str | None) -> str | None:
             text = _ANY_TAG.sub("", _BREAK_TAG.sub("\n", text))
         if "&" in text:
             text = html.unescape(text)
-        text = tidy_lines(text)
+        text = tidy_lines(text) if untidy(text) else text.strip()
         if text and text not in found:
             found.append(text)
     return "\n\n".join(found) or None
+
+
+def untidy(text: str) -> bool:
+    """Whether ``text`` has whitespace other than single spaces (plain ``in`` beats a regex)."""
+    return any(mark in text for mark in _UNTIDY_MARKS)
+
+
+_UNTIDY_MARKS = ("  ", "\n", "\t", "\r", "\xa0", "\f", "\v", "\u2028", "\u2029", "\x85")
 
 
 def tidy_lines(text: str) -> str:

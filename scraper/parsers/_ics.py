@@ -168,7 +168,7 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
     for name, start, end in spans:
         if name == "VEVENT":
             block = unfolded[start:end]
-            if "BEGIN:" in block or "begin:" in block.lower():
+            if "BEGIN:" in block or "begin:" in block:  # lower() would copy every block
                 block = _NESTED.sub("", block)  # VALARM and friends
             event = Component(line=start)
             _collect(event, block, wanted)

@@ -113,3 +113,12 @@ def test_corpus(corpus: Path) -> None:
     vulkan = next(s for s in sessions if s.title == "Raspberry Pi Vulkan driver update")
     assert vulkan.speakers == ["Iago Toral"]
     assert vulkan.start is not None and vulkan.start.isoformat() == "2021-09-15T13:15:00+02:00"
+
+
+def test_timetable_export_opens_session_entries() -> None:
+    welcome, monitors, coffee = fixture("timetable.json")
+    assert (welcome.uid, welcome.speakers) == ("12", ["Lena Fischer"])  # firstName/familyName
+    assert monitors.speakers == ["Chidi Okoye"]  # "Okoye, Chidi"
+    assert monitors.track == "Beam Diagnostics I" and coffee.track == "Beam Diagnostics I"
+    assert monitors.start is not None and monitors.start.isoformat() == "2024-05-14T09:30:00+02:00"
+    assert coffee.uid == "b2"
