@@ -219,6 +219,9 @@ def _take_detail(node: markup.Element, found: str, draft: _Draft) -> None:
 
 def _when_text(node: markup.Element) -> str:
     """The date-and-time line: the text before the room link or the first line break."""
+    first = node[0] if len(node) else None
+    if node.text and node.text.strip() and (first is None or first.tag in ("br", "a")):
+        return markup.squeeze(node.text.replace("\u2022", " "))  # the usual "LINE<br><a>ROOM</a>"
     pieces = [node.text or ""]
     for child in node:
         if child.tag == "a" or (child.tag == "br" and any(p.strip() for p in pieces)):
