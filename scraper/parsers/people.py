@@ -12,6 +12,7 @@ import re
 
 from scraper.text import clean, split_people, split_title_speakers
 
+_SEVERAL = re.compile(r"[;&|]|\s/\s|\band\b|\bund\b", re.IGNORECASE)
 _GROUPS = re.compile(r"\s*(?:;|&|\band\b|\bund\b|\s/\s|\|)\s*", re.IGNORECASE)
 _WORD = r"(?:[A-Z][a-z'’\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
 _NAME = re.compile(rf"^{_WORD}(?: {_WORD}){{1,3}}$")
@@ -75,9 +76,10 @@ _NOT_NAMES = frozenset(
 
 def split_title(text: str) -> tuple[str, list[str], str]:
     """(title, speaker names, the tail they were read from) for an anchor's text."""
-    if " - " not in text and "\u2013" not in text and "\u2014" not in text:
+    dashes = text.count(" - ")
+    if not dashes and "\u2013" not in text and "\u2014" not in text:
         return text, [], ""
-    if text.count(" - ") == 1 and "\u2013" not in text and "\u2014" not in text and "(" not in text:
+    if dashes == 1 and "\u2013" not in text and "\u2014" not in text and "(" not in text:
         at = text.index(" - ")
         tail = text[at + 3 :].strip()
         names = _plain_people(tail)
@@ -90,9 +92,7 @@ def split_title(text: str) -> tuple[str, list[str], str]:
 def _plain_people(tail: str) -> list[str] | None:
     """Names when every group of ``tail`` starts with a plain 2-4 word name; else None."""
     names: list[str] = []
-    lowered = tail.lower()
-    several = any(mark in tail for mark in ";&|/") or " and " in lowered or " und " in lowered
-    for group in _GROUPS.split(tail) if several else (tail,):
+    for group in _GROUPS.split(tail) if _SEVERAL.search(tail) else (tail,):
         name = group.split(",", 1)[0].strip()
         if not _NAME.match(name) or not _NOT_NAMES.isdisjoint(name.lower().split()):
             return None
