@@ -28,7 +28,7 @@ class Component:
     """A VEVENT (or VCALENDAR) reduced to its properties: NAME -> [(params, raw value)]."""
 
     props: dict[str, list[Prop]] = field(default_factory=dict)
-    line: int = 0  # offset of the component in the unfolded text, for messages
+    line: int = 0  # position among the feed's VEVENTs (1-based), for messages
 
     def first(self, name: str) -> Prop | None:
         values = self.props.get(name)
@@ -118,10 +118,9 @@ def _params(line: str, start: int) -> tuple[Params, int]:
     return params, -1
 
 
-_STRUCTURE = re.compile(r"^(BEGIN|END):[ \t]*+([A-Za-z0-9-]++)[ \t]*+$", re.M | re.I)
 # Possessive quantifiers: a hostile line of ';' without ':' must not backtrack for minutes.
 _PROPERTY = re.compile(r'^([A-Za-z0-9-]++)((?:;(?:"[^"\n]*+"|[^";:\n]++)*+)*+):(.*)$', re.M)
-_NESTED = re.compile(r"^BEGIN:[ \t]*+([A-Za-z0-9-]++).*?^END:[ \t]*+\1[ \t]*+$", re.M | re.S | re.I)
+_VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE[ \t]*+$.*?^END:VTIMEZONE[ \t]*+$", re.M | re.S | re.I)
 
 
 def unfold(text: str) -> str:
@@ -134,70 +133,73 @@ def unfold(text: str) -> str:
 def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> Calendar:
     """One pass over an iCalendar text; ValueError when it is not one.
 
-    Regexes find the component boundaries and the property lines at C speed; Python
-    touches only the properties of VEVENTs, the calendar and its VTIMEZONEs.
+    A single regex yields, in order, the BEGIN/END lines and the wanted property lines
+    (at C speed); Python only tracks nesting and files each property under its VEVENT or
+    the calendar. Properties of nested components (VALARM) are dropped by their depth.
     """
     unfolded = unfold(text)
-    # Nesting is checked on the BEGIN/END lines alone; they also give every block's span.
-    stack: list[tuple[str, int]] = []
-    spans: list[tuple[str, int, int]] = []  # (name, start of body, end of body) at depth 2
+    stack: list[str] = []
+    calendar = Component()
+    events: list[Component] = []
+    event: Component | None = None
     seen_calendar = False
-    for match in _STRUCTURE.finditer(unfolded):
-        kind, name = match.group(1).upper(), match.group(2).upper()
-        if kind == "BEGIN":
-            seen_calendar = seen_calendar or name == "VCALENDAR"
-            stack.append((name, match.end()))
+    for kind, component, name, raw_params, value in _lines(wanted | calendar_wanted).findall(unfolded):
+        if kind:
+            component = component.upper()
+            if kind.upper() == "BEGIN":
+                stack.append(component)
+                seen_calendar = seen_calendar or component == "VCALENDAR"
+                if component == "VEVENT" and len(stack) == 2 and stack[0] == "VCALENDAR":
+                    event = Component(line=len(events) + 1)
+                continue
+            if not stack or stack[-1] != component:
+                raise ValueError(f"END:{component} does not close BEGIN:{stack[-1] if stack else '-'}")
+            stack.pop()
+            if component == "VEVENT" and event is not None and len(stack) == 1:
+                events.append(event)
+                event = None
             continue
-        if not stack or stack[-1][0] != name:
-            line = unfolded.count("\n", 0, match.start()) + 1
-            raise ValueError(f"line {line}: END:{name} does not close BEGIN:{stack[-1][0] if stack else '-'}")
-        _, body = stack.pop()
-        if len(stack) == 1 and stack[0][0] == "VCALENDAR":
-            spans.append((name, body, match.start()))
+        depth = len(stack)
+        if depth == 2 and event is not None:
+            target, names = event, wanted
+        elif depth == 1:
+            target, names = calendar, calendar_wanted
+        else:
+            continue  # VALARM, VTIMEZONE parts, ...
+        key = name if name.isupper() else name.upper()
+        if key not in names:
+            continue
+        params = _params(raw_params + ":", 1)[0] if raw_params else _NO_PARAMS
+        found = target.props.get(key)
+        if found is None:
+            target.props[key] = [(params, value)]
+        else:
+            found.append((params, value))
     if not seen_calendar:
         raise ValueError("no BEGIN:VCALENDAR")
     if stack:
-        raise ValueError(f"BEGIN:{stack[-1][0]} is never closed (truncated file?)")
-    calendar = Component()
-    events: list[Component] = []
-    timezones: dict[str, str] = {}
-    opening = _STRUCTURE.search(unfolded)
-    calendar_start = opening.end() if opening else 0
-    first_child = spans[0][1] if spans else len(unfolded)
-    _collect(calendar, unfolded[calendar_start:first_child], calendar_wanted)
-    for name, start, end in spans:
-        if name == "VEVENT":
-            block = unfolded[start:end]
-            if "BEGIN:" in block or "begin:" in block:  # lower() would copy every block
-                block = _NESTED.sub("", block)  # VALARM and friends
-            event = Component(line=start)
-            _collect(event, block, wanted)
-            events.append(event)
-        elif name == "VTIMEZONE":
-            block = "BEGIN:VTIMEZONE" + unfolded[start:end] + "END:VTIMEZONE"
-            tzid = re.search(r"^TZID[^:\n]*+:(.*)$", block, re.M | re.I)
-            if tzid:
-                timezones[tzid.group(1).strip()] = block.replace("\n", "\r\n")
-    return Calendar(props=calendar, events=events, timezones=timezones)
+        raise ValueError(f"BEGIN:{stack[-1]} is never closed (truncated file?)")
+    return Calendar(props=calendar, events=events, timezones=_timezones(unfolded))
+
+
+def _timezones(unfolded: str) -> dict[str, str]:
+    """TZID -> VTIMEZONE block (CRLF text, as icalendar wants it)."""
+    found: dict[str, str] = {}
+    if "VTIMEZONE" not in unfolded and "vtimezone" not in unfolded:
+        return found
+    for block in _VTIMEZONE.findall(unfolded):
+        tzid = re.search(r"^TZID[^:\n]*+:(.*)$", block, re.M | re.I)
+        if tzid:
+            found[tzid.group(1).strip()] = block.replace("\n", "\r\n")
+    return found
 
 
 @lru_cache(maxsize=8)
-def _pattern(wanted: frozenset[str]) -> re.Pattern[str]:
-    """_PROPERTY narrowed to the ``wanted`` names, so unwanted lines never reach Python."""
-    names = "|".join(sorted(map(re.escape, wanted), key=len, reverse=True))
-    return re.compile(_PROPERTY.pattern.replace("([A-Za-z0-9-]++)", f"((?i:{names}))(?=[;:])", 1), re.M)
-
-
-def _collect(target: Component, block: str, wanted: frozenset[str]) -> None:
-    props = target.props
-    for name, raw_params, value in _pattern(wanted).findall(block):
-        key = name if name.isupper() else name.upper()
-        params = _params(raw_params + ":", 1)[0] if raw_params else _NO_PARAMS
-        found = props.get(key)
-        if found is None:
-            props[key] = [(params, value)]
-        else:
-            found.append((params, value))
+def _lines(names: frozenset[str]) -> re.Pattern[str]:
+    """BEGIN/END lines or lines of the ``names`` properties: unwanted lines never reach Python."""
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    prop = _PROPERTY.pattern[1:].replace("([A-Za-z0-9-]++)", f"((?i:{alternatives}))(?=[;:])", 1)
+    return re.compile(rf"^(?:(?i:(BEGIN|END)):[ \t]*+([A-Za-z0-9-]++)[ \t]*+$|{prop})", re.M)
 
 
 def stamp(value: str) -> datetime | date:

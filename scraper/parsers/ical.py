@@ -151,7 +151,7 @@ class _Clock:
 
 
 def _bad(doc: Document, event: Component, what: str, value: str) -> Exception:
-    uid = event.text("UID") or f"at offset {event.line}"
+    uid = event.text("UID") or f"#{event.line}"
     return failure(
         doc,
         f"VEVENT {uid}: bad {what} {value!r}",
@@ -234,7 +234,7 @@ class IcalParser:
         summary = event.text("SUMMARY")
         title, speakers = title_and_speakers(summary, producer) if convention else (clean(summary), [])
         if not title:
-            clock.warnings.append(f"VEVENT {uid or event.line} has no SUMMARY: skipped")
+            clock.warnings.append(f"VEVENT {uid or '#' + str(event.line)} has no SUMMARY: skipped")
             return []
         start, end, name = self._span(doc, clock, event, start_at)
         categories = props.get("CATEGORIES")
