@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 _SCHEDULE_KEY = re.compile(
     r'^\{\s*(?:"\$schema"\s*:\s*"[^"]*+"\s*,\s*|"generator"\s*:\s*\{[^{}]*+\}\s*,\s*)*"schedule"\s*:'
 )
+_NESTED_SCHEDULE = re.compile(r'"schedule"\s*:\s*\{')
+_CONFERENCE = re.compile(r'"conference"\s*:\s*\{')
 _PERSON_KEYS = ("public_name", "full_public_name", "name", "full_name")
 _TIME_KEYS = ("date", "start", "duration", "end")
 
@@ -73,9 +75,14 @@ class FrabJsonParser:
 
     def detect(self, doc: Document) -> float:
         text = head(doc)
-        if not _SCHEDULE_KEY.match(text) or '"conference"' not in text:
+        if not text.startswith("{") or not _CONFERENCE.search(text):
             return 0.0
-        score = 0.94
+        if _SCHEDULE_KEY.match(text):
+            score = 0.94
+        elif _NESTED_SCHEDULE.search(text):
+            score = 0.9  # "schedule" is not the first key: still the frab layout
+        else:
+            return 0.0
         if doc.media_type == "application/json" or url_has(doc, ".json", "format=json"):
             score += 0.02
         return score

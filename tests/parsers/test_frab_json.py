@@ -161,3 +161,9 @@ def test_pretalx_json_agrees_with_pretalx_xml(corpus: Path) -> None:
     assert [(s.uid, s.title, s.start, s.end, s.room, s.speakers) for s in from_json] == [
         (s.uid, s.title, s.start, s.end, s.room, s.speakers) for s in from_xml
     ]
+
+
+def test_detect_when_schedule_is_not_the_first_key() -> None:
+    doc = json_doc('{"version": "1.0", "schedule": {"conference": {"title": "x", "days": []}}}')
+    assert FRAB_JSON.detect(doc) >= parsers.CONFIDENT
+    assert FRAB_JSON.detect(json_doc('{"schedule": "weekly", "conference": "none"}')) == 0.0
