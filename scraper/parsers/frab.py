@@ -201,7 +201,7 @@ class FrabParser:
         except etree.XMLSyntaxError as exc:
             raise failure(
                 doc,
-                f"malformed XML: {exc}",
+                f"malformed XML: {exc.msg or exc}",
                 "the file is truncated or not XML; fetch it again or check the URL",
             ) from None
         if not sessions:
