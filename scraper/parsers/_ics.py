@@ -143,7 +143,9 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
     events: list[Component] = []
     event: Component | None = None
     seen_calendar = False
-    for kind, component, name, raw_params, value in _lines(wanted | calendar_wanted).findall(unfolded):
+    # finditer, not findall: a 50 MB feed must not become one list of every line first
+    for match in _lines(wanted | calendar_wanted).finditer(unfolded):
+        kind, component, name, raw_params, value = match.groups()
         if kind:
             component = component.upper()
             if kind.upper() == "BEGIN":

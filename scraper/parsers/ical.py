@@ -265,10 +265,17 @@ class IcalParser:
             start, name, all_day = clock.read(first)
         except ValueError:
             raise _bad(doc, event, "DTSTART", first[1]) from None
-        length = self._length(doc, clock, event, start, all_day)
-        if start_at is not None:
-            start = start_at
-        end = start + length if length is not None else None
+        last = event.first("DTEND")
+        if start_at is None and last is not None and not all_day:
+            try:  # the common case, without duration arithmetic
+                end: datetime | None = clock.read(last)[0]
+            except ValueError:
+                raise _bad(doc, event, "DTEND", last[1]) from None
+        else:
+            length = self._length(doc, clock, event, start, all_day)
+            if start_at is not None:
+                start = start_at
+            end = start + length if length is not None else None
         start, shown = clock.show(start, name)
         if end is not None:
             end = clock.show(end, name)[0]
