@@ -153,12 +153,15 @@ class Clock:
     def __init__(self, doc: Document, *feed_zones: str | None) -> None:
         self.name: str | None = None
         self.tz: tzinfo | None = None
+        self.warnings: list[str] = []
+        self._guessed = False
         for candidate in (*feed_zones, doc.timezone):
             found = zone_or_none(candidate)
             if found is not None:
                 self.name, self.tz = candidate.strip() if candidate else None, found
                 break
-        self.warnings: list[str] = []
+            if candidate:
+                self.warnings.append(f"unknown time zone {candidate!r} ignored")
 
     def place(self, moment: datetime | None) -> datetime | None:
         """``moment`` as an aware datetime in this clock's zone (None passes through)."""
@@ -167,7 +170,8 @@ class Clock:
         if moment.tzinfo is None:
             if self.tz is not None:
                 return moment.replace(tzinfo=self.tz)
-            if not self.warnings:
+            if not self._guessed:
+                self._guessed = True
                 self.warnings.append("times without a zone were read as UTC; pass --timezone")
             return moment.replace(tzinfo=UTC)
         return moment.astimezone(self.tz) if self.tz is not None else moment

@@ -103,3 +103,10 @@ def test_corpus(corpus: Path) -> None:
     first = sessions[0]
     assert first.speakers == ["Ed Burns", "Sandra Ahlgrimm"] and first.room == "Aula"
     assert first.start is not None and first.start.isoformat() == "2024-04-20T09:00:00+02:00"
+
+
+def test_an_unknown_configured_zone_is_reported() -> None:
+    data = {"sessions": [{"id": "9", "title": "T", "startsAt": "2024-04-20T09:00:00", "speakers": []}]}
+    result = SESSIONIZE.parse(json_doc(data, tz="Mars/Olympus_Mons"))
+    assert any("Mars/Olympus_Mons" in w for w in result.warnings)
+    assert any("--timezone" in w for w in result.warnings)
