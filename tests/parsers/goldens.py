@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scraper.document import from_bytes
+from scraper.models import Document
 
 PARSER_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "parsers"
 SIDECARS = (".expected.json", ".hints.json")
@@ -27,7 +28,7 @@ class Fixture:
         hints_path = self.path.with_name(self.path.name + ".hints.json")
         return json.loads(hints_path.read_text(encoding="utf-8")) if hints_path.is_file() else {}
 
-    def document(self):  # type: ignore[no-untyped-def]
+    def document(self) -> Document:
         hints = self.hints
         url = hints.get("url") or hints.get("base_url") or self.path.resolve().as_uri()
         return from_bytes(url, self.path.read_bytes(), content_type=hints.get("media_type"),

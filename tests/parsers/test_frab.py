@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def fixture_doc(name: str) -> Document:
-    doc: Document = Fixture("frab", HERE / name).document()  # type: ignore[no-untyped-call]
+    doc: Document = Fixture("frab", HERE / name).document()
     return doc
 
 

@@ -18,7 +18,7 @@ HERE = PARSER_FIXTURES / "frab_json"
 
 
 def fixture_doc(name: str) -> Document:
-    doc: Document = Fixture("frab_json", HERE / name).document()  # type: ignore[no-untyped-call]
+    doc: Document = Fixture("frab_json", HERE / name).document()
     return doc
 
 

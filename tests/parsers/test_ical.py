@@ -19,7 +19,7 @@ HERE = PARSER_FIXTURES / "ical"
 
 
 def fixture_doc(name: str) -> Document:
-    doc: Document = Fixture("ical", HERE / name).document()  # type: ignore[no-untyped-call]
+    doc: Document = Fixture("ical", HERE / name).document()
     return doc
 
 

@@ -17,7 +17,7 @@ HERE = PARSER_FIXTURES / "indico"
 
 
 def fixture_doc(name: str) -> Document:
-    doc: Document = Fixture("indico", HERE / name).document()  # type: ignore[no-untyped-call]
+    doc: Document = Fixture("indico", HERE / name).document()
     return doc
 
 

@@ -17,7 +17,7 @@ HERE = PARSER_FIXTURES / "sessionize"
 
 
 def fixture_doc(name: str) -> Document:
-    doc: Document = Fixture("sessionize", HERE / name).document()  # type: ignore[no-untyped-call]
+    doc: Document = Fixture("sessionize", HERE / name).document()
     return doc
 
 
