@@ -118,8 +118,9 @@ def _due(app: App, targets: list[Target], moment: datetime) -> list[Target]:
 
 
 def _dry_run(targets: list[Target], as_json: bool) -> None:
-    plan: list[dict[str, Any]] = [{"target": t.name, "urls": list(t.urls), "follow": list(t.follow), "max_depth": t.max_depth,
-             "max_pages": t.max_pages} for t in targets]
+    plan: list[dict[str, Any]] = [
+        {"target": t.name, "urls": list(t.urls), "follow": list(t.follow), "max_depth": t.max_depth,
+         "max_pages": t.max_pages} for t in targets]
     if as_json:
         emit_json(plan)
         return

@@ -84,7 +84,7 @@ def test_fetch_json_and_sessions(site: LoopbackServer, db_path: Path, fast_confi
     (["parse", "-", "--parser", "nosuch"], 1, "Error: unknown parser 'nosuch' (choose one of: "),
 ])
 def test_bad_input_gives_one_error_line(args: list[str], code: int, message: str, tmp_path: Path) -> None:
-    got, out, err = invoke(*args, db=tmp_path / "a.db")
+    got, _, err = invoke(*args, db=tmp_path / "a.db")
     assert got == code
     assert err.startswith(message)
     assert err.count("\n") == 1 and "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def link_page(links: list[str]) -> str:
 
 
 @pytest.fixture
-def hosts() -> list[LoopbackServer]:
+def hosts() -> Iterator[list[LoopbackServer]]:
     servers = [LoopbackServer().start() for _ in range(3)]
     yield servers
     for server in servers:
