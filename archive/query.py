@@ -235,13 +235,13 @@ def fetch_body(db: Database, fetch_id: int) -> bytes:
 def page_state(db: Database, url: str) -> dict[str, Any] | None:
     """What the last successful fetch of a page left behind, for a conditional GET.
 
-    Also ``fetch_id`` and ``media_type`` of the latest fetch that stored the page's body,
-    so a 304 can be answered from the archive.
+    Also ``fetch_id``, ``media_type`` and ``parser`` of the latest fetch that stored the
+    page's body, so a 304 can be answered from the archive.
     """
     rows = _rows(
         db,
         "SELECT p.url, p.target, p.etag, p.last_modified, p.body_sha256, p.last_fetched, p.last_changed,"
-        " f.id AS fetch_id, f.media_type FROM pages p LEFT JOIN fetches f ON f.id = ("
+        " f.id AS fetch_id, f.media_type, f.parser FROM pages p LEFT JOIN fetches f ON f.id = ("
         "  SELECT id FROM fetches WHERE page_id = p.id AND body_sha256 = p.body_sha256"
         "  ORDER BY fetched_at DESC, id DESC LIMIT 1)"
         " WHERE p.url = ? AND p.last_fetched IS NOT NULL",

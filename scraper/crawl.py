@@ -11,13 +11,13 @@ import fnmatch
 import hashlib
 import logging
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from archive import Archive
 from archive.errors import ArchiveError as StoreError
@@ -28,6 +28,7 @@ from scraper.errors import FetchError, ParseError, SchedarcError
 from scraper.fetch import Fetcher, FetchRequest, FetchSettings
 from scraper.links import extract_links
 from scraper.models import FetchResult
+from scraper.politeness import host_key
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,17 @@ class CrawlSummary:
             "counts": self.counts(),
             "failures": [{"url": p.url, "target": p.target, "error": p.error} for p in self.failures],
             "changes": self.changes,
-            "pages": [{k: v for k, v in asdict(p).items() if k not in ("sessions", "changes")} for p in self.pages],
+            # field by field: asdict() would deep-copy every page's sessions only to drop them
+            "pages": [{name: getattr(p, name) for name in _REPORT_FIELDS} for p in self.pages],
         }
+
+
+_REPORT_FIELDS = tuple(f.name for f in fields(PageReport) if f.name not in ("sessions", "changes"))
+#: Fetches handed to the Fetcher ahead of the archive writer: per worker, and per host per
+#: request that host may have in flight. Enough to keep every worker and host busy; few
+#: enough that fetched bodies do not pile up in memory while the single writer catches up.
+AHEAD_PER_WORKER = 2
+AHEAD_PER_HOST_SLOT = 2
 
 
 def canonical(url: str) -> str:
@@ -141,6 +151,10 @@ class Crawl:
         self._seen: set[str] = set()
         self._per_target: Counter[str] = Counter()
         self._pending: dict[Future[FetchResult], PageJob] = {}
+        # Jobs not yet handed to the Fetcher, per host (see AHEAD_PER_WORKER).
+        self._waiting: dict[str, deque[tuple[PageJob, FetchRequest]]] = {}
+        self._in_flight: Counter[str] = Counter()
+        self._ahead = AHEAD_PER_WORKER * self.fetcher.settings.workers
 
     def run(self, targets: Sequence[Target]) -> CrawlSummary:
         summary = CrawlSummary(targets=[t.name for t in targets if t.name])
@@ -152,14 +166,16 @@ class Crawl:
                 done, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
                 for future in done:
                     job = self._pending.pop(future)
+                    self._in_flight[_host(job.url)] -= 1
                     report = self._handle(job, future)
                     summary.pages.append(report)
                     if self.on_page:
                         self.on_page(report)
                     if self.fail_fast and report.outcome in ("failed", "parse_error"):
-                        summary.stopped_early = bool(self._pending)
+                        summary.stopped_early = bool(self._pending or self._waiting)
                         self._cancel()
                         return summary
+                self._submit_waiting()
         finally:
             self._cancel()
             if self._own_fetcher:
@@ -170,6 +186,7 @@ class Crawl:
         for future in self._pending:
             future.cancel()
         self._pending.clear()
+        self._waiting.clear()
 
     def _enqueue(self, job: PageJob) -> None:
         if job.url in self._seen:
@@ -183,9 +200,30 @@ class Crawl:
         settings: FetchSettings = self.config.fetch_for(job.target)
         request = FetchRequest(job.url, etag=state.get("etag"), last_modified=state.get("last_modified"),
                                settings=settings, tag=job)
-        self._pending[self.fetcher.submit(request)] = job
+        self._waiting.setdefault(_host(job.url), deque()).append((job, request))
+        self._submit_waiting()
         if self.on_queue:
             self.on_queue(1)
+
+    def _submit_waiting(self) -> None:
+        """Hand waiting jobs to the Fetcher, hosts in turn, within the look-ahead limits."""
+        moved = True
+        while moved and self._waiting:
+            moved = False
+            for host in list(self._waiting):
+                if len(self._pending) >= self._ahead:
+                    return
+                queue = self._waiting[host]
+                job, request = queue[0]
+                per_host = (request.settings or self.fetcher.settings).concurrency_per_host
+                if self._in_flight[host] >= AHEAD_PER_HOST_SLOT * per_host:
+                    continue  # this host's results make room later; other hosts go on
+                queue.popleft()
+                if not queue:
+                    del self._waiting[host]
+                self._in_flight[host] += 1
+                self._pending[self.fetcher.submit(request)] = job
+                moved = True
 
     def _handle(self, job: PageJob, future: Future[FetchResult]) -> PageReport:
         name = job.target.name
@@ -242,8 +280,10 @@ class Crawl:
             return []
         doc = from_bytes(job.url, body, content_type=state.get("media_type"), timezone=job.target.timezone)
         links = extract_links(doc)
+        # The same bytes went through detection when they were stored: reuse its answer.
+        parser = state.get("parser") if job.parser == "auto" and state.get("parser") else job.parser
         try:
-            parsed = parsers.parse(doc, job.parser)
+            parsed = parsers.parse(doc, parser)
         except ParseError:
             return links
         return [*links, *parsed.links, *(s.url for s in parsed.sessions if s.url)]
@@ -296,6 +336,13 @@ class Crawl:
             "etag": None,
             "last_modified": None,
         }
+
+
+def _host(url: str) -> str:
+    try:
+        return host_key(urlsplit(url))
+    except ValueError:  # a malformed port: the Fetcher fails the job; any key will do
+        return url
 
 
 def is_due(target: Target, last_run: datetime | None, now: datetime) -> bool:
