@@ -1,0 +1,64 @@
+"""This machine's floors on the same site: how fast could any tool fetch, hash and compress it?
+
+curl fetches every page of the served site with ``--parallel`` (one process, no parsing,
+bodies to /dev/null): the network-and-server ceiling for pages/s. sha256 and zstd (at
+the archive's level and at level 3) run over the same bytes: what content addressing
+and body compression cost per MB at best.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import shutil
+from pathlib import Path
+
+import zstandard
+
+from archive.bodies import LEVEL
+from bench.measure import best_rate, median_of, run_process
+from bench.report import Row, fmt
+from bench.sitegen import Site
+
+SECTION = "floors"
+PARALLEL = 16
+
+
+def curl_rows(workdir: Path, site: Site, runs: int = 3) -> list[Row]:
+    curl = shutil.which("curl")
+    if curl is None:
+        return [Row(SECTION, "curl --parallel", "curl not installed; skipped")]
+    config = workdir / "curl.conf"
+    config.write_text("".join(f'url = "{url}"\noutput = "/dev/null"\n' for url in site.urls))
+    argv = [curl, "--parallel", "--parallel-max", str(PARALLEL), "--silent", "--show-error", "--fail",
+            "--config", str(config)]
+    results = [run_process(argv).check() for _ in range(runs)]
+    wall = median_of([r.wall for r in results])
+    version = run_process([curl, "--version"]).stdout.split("\n", 1)[0].split(" (", 1)[0]
+    return [Row(SECTION, f"{version} --parallel-max {PARALLEL}, same {len(site.urls)} pages",
+                f"{fmt(len(site.urls) / wall)} pages/s ({fmt(wall, 2)} s wall, "
+                f"{fmt(median_of([r.cpu for r in results]), 2)} s CPU, {fmt(median_of([r.rss_mb for r in results]))} "
+                "MiB peak RSS)")]
+
+
+def _compress_all(packer: zstandard.ZstdCompressor, bodies: list[bytes]) -> list[bytes]:
+    return [packer.compress(b) for b in bodies]
+
+
+def hash_rows(site: Site) -> list[Row]:
+    bodies = [site.render(page) for page in site.pages]
+    mb = sum(len(b) for b in bodies) / 1e6
+    rows = [Row(SECTION, f"sha256 over the site's {mb:.1f} MB",
+                f"{fmt(best_rate(lambda: [hashlib.sha256(b).digest() for b in bodies], size=mb))} MB/s")]
+    for level in sorted({LEVEL, 3}):
+        packer = zstandard.ZstdCompressor(level=level)
+        rate = best_rate(functools.partial(_compress_all, packer, bodies), size=mb)
+        packed = sum(len(packer.compress(b)) for b in bodies) / 1e6
+        note = " (the archive's level)" if level == LEVEL else ""
+        rows.append(Row(SECTION, f"zstd level {level}{note}, page by page",
+                        f"{fmt(rate)} MB/s, ratio {mb / packed:.2f}"))
+    return rows
+
+
+def rows(workdir: Path, site: Site) -> list[Row]:
+    return curl_rows(workdir, site) + hash_rows(site)
