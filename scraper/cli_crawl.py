@@ -44,8 +44,8 @@ def summary_text(summary: CrawlSummary, problems: list[str]) -> str:
     c = summary.counts()
     lines = [
         f"crawl: {c['targets']} targets, {c['pages']} pages ({c['changed']} changed, {c['unchanged']} unchanged, "
-        f"{c['not_modified']} not modified, {c['failed']} failed); sessions: {c['sessions_added']} added, "
-        f"{c['sessions_changed']} changed, {c['sessions_removed']} removed"
+        f"{c['not_modified']} not modified, {c['failed']} failed, {c['retries']} retries); "
+        f"sessions: {c['sessions_added']} added, {c['sessions_changed']} changed, {c['sessions_removed']} removed"
     ]
     lines += [f"  {describe_change(change)}" for change in summary.changes[:50]]
     if len(summary.changes) > 50:

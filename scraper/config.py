@@ -189,6 +189,13 @@ def _target(source: str, table: Any, index: int, base: FetchSettings) -> Target:
                           "max_depth must be >= 0 and max_pages >= 1")
     fetch_table = reader.get("fetch", dict, {}, "write [targets.fetch] with keys from [fetch]")
     overrides = _fetch_settings(source, fetch_table, f"[targets.fetch] of {name!r}: ", base)
+    # Shorthand: allow_private = false right in [[targets]], as it is about what the target may reach.
+    allow_private = reader.get("allow_private", bool, None, "write allow_private = false (or true)")
+    if allow_private is not None:
+        if overrides.get("allow_private", allow_private) != allow_private:
+            raise reader.fail("allow_private", "disagrees with allow_private in [targets.fetch]",
+                              "write allow_private once, in [[targets]] or in [targets.fetch]")
+        overrides["allow_private"] = allow_private
     reader.reject_unknown()
     _check_patterns(reader, follow)
     return Target(name=name, urls=tuple(all_urls), parser=parser, timezone=tz, every=every,

@@ -27,7 +27,7 @@ from scraper.document import from_bytes, from_fetch
 from scraper.errors import FetchError, ParseError, SchedarcError
 from scraper.fetch import Fetcher, FetchRequest, FetchSettings
 from scraper.links import extract_links
-from scraper.models import FetchResult
+from scraper.models import Document, FetchResult, ParseResult
 from scraper.politeness import host_key
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class PageReport:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    attempts: int = 0  # requests made for this page; each one past the first is a retry
 
 
 @dataclass
@@ -93,6 +94,7 @@ class CrawlSummary:
             "unchanged": outcomes["unchanged"],
             "changed": outcomes["changed"],
             "failed": len(self.failures),
+            "retries": sum(max(0, p.attempts - 1) for p in self.pages),
             "sessions_added": kinds["added"] + kinds["restored"],
             "sessions_changed": kinds["changed"],
             "sessions_removed": kinds["removed"],
@@ -232,7 +234,13 @@ class Crawl:
         except FetchError as exc:
             self.archive.record_page(self._failed_record(job, exc))
             log.info("%s: %s", job.url, exc)
-            return PageReport(job.url, name, "failed", status=exc.status, error=str(exc))
+            return PageReport(job.url, name, "failed", status=exc.status, error=str(exc), attempts=exc.attempts)
+        report = self._handle_result(job, result)
+        report.attempts = result.attempts
+        return report
+
+    def _handle_result(self, job: PageJob, result: FetchResult) -> PageReport:
+        name = job.target.name
         record = self._record(job, result)
         if result.not_modified:
             outcome = self.archive.record_page(record)
@@ -249,7 +257,7 @@ class Crawl:
         if following:
             self._follow(job, extract_links(doc))
         try:
-            parsed = parsers.parse(doc, job.parser)
+            parsed = _parse(doc, job.parser)
         except ParseError as exc:
             outcome = self.archive.record_page(record, parse_error=str(exc))
             log.info("%s: %s", job.url, exc)
@@ -283,7 +291,7 @@ class Crawl:
         # The same bytes went through detection when they were stored: reuse its answer.
         parser = state.get("parser") if job.parser == "auto" and state.get("parser") else job.parser
         try:
-            parsed = parsers.parse(doc, parser)
+            parsed = _parse(doc, parser)
         except ParseError:
             return links
         return [*links, *parsed.links, *(s.url for s in parsed.sessions if s.url)]
@@ -336,6 +344,21 @@ class Crawl:
             "etag": None,
             "last_modified": None,
         }
+
+
+def _parse(doc: Document, parser: str | None) -> ParseResult:
+    """parsers.parse, with a parser's crash turned into a ParseError: one hostile page must
+    not end a crawl of many targets, and its body stays archived for a reparse."""
+    chosen = parsers.pick(doc, parser)
+    try:
+        return chosen.parse(doc)
+    except ParseError:
+        raise
+    except Exception as exc:
+        log.warning("%s: parser %s crashed: %s: %s", doc.url, chosen.name, type(exc).__name__, exc, exc_info=True)
+        raise ParseError(f"{doc.url}: the {chosen.name} parser crashed ({type(exc).__name__}: {exc})",
+                         hint="this is a schedarc bug; please report it with the page. The body is archived, "
+                              "so `schedarc reparse` will retry it after an upgrade") from exc
 
 
 def _host(url: str) -> str:

@@ -24,10 +24,10 @@ from types import TracebackType
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from scraper import __version__
+from scraper.addresses import require_public
 from scraper.encoding import sniff
 from scraper.errors import ConfigError, FetchError, PermanentFetchError, TransientFetchError
 from scraper.models import FetchResult
@@ -42,6 +42,7 @@ from scraper.politeness import (
     origin_of,
 )
 from scraper.response import ERROR_BODY_BYTES, read_body, request_error, retry_after_seconds
+from scraper.transport import Adapter, Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class FetchSettings:
     obey_robots: bool = True
     user_agent: str | None = None  # None: DEFAULT_USER_AGENT
     total_timeout: float = 300.0  # whole-fetch budget, retries and waits included
+    allow_private: bool = True  # False: only public addresses, checked on every hop (scraper.addresses)
 
     def __post_init__(self) -> None:
         for spec in dataclasses.fields(self):
@@ -200,11 +202,19 @@ class Fetcher:
         self._closing = threading.Event()
         self._dispatcher: Dispatcher | None = None
         self._dispatcher_lock = threading.Lock()
-        self._session = requests.Session()
+        self._watchdog = Watchdog()
+        # Two sessions: targets with allow_private = false use connections that check their peer.
+        self._session = self._new_session(public_only=False)
+        self._public_session = self._new_session(public_only=True)
+
+    def _new_session(self, *, public_only: bool) -> requests.Session:
+        session = requests.Session()
         # urllib3 pools are thread-safe; size them so no worker waits or discards a connection.
-        adapter = HTTPAdapter(pool_connections=64, pool_maxsize=max(10, self.settings.workers), max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        adapter = Adapter(public_only=public_only, pool_connections=64,
+                          pool_maxsize=max(10, self.settings.workers), max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -232,6 +242,8 @@ class Fetcher:
         if self._dispatcher is not None:
             self._dispatcher.close()
         self._session.close()
+        self._public_session.close()
+        self._watchdog.close()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -313,6 +325,9 @@ class Fetcher:
         call.attempts += 1
         url, settings = call.request.url, call.settings
         for hops in range(settings.max_redirects + 1):
+            if not settings.allow_private:
+                # Before robots.txt and before connecting; every hop, since a redirect may point inward.
+                require_public(url, urlsplit(url), requested=call.request.url)
             if settings.obey_robots:
                 self._check_robots(call, url)
             response = self._exchange(call, url, cap=settings.max_bytes, truncate=False)
@@ -422,12 +437,23 @@ class Fetcher:
             if call.started is None:
                 call.started = time.monotonic()
             timeout = call.timeout()
-            try:
-                response = self._session.get(url, headers=call.headers, stream=True, allow_redirects=False,
-                                             timeout=(timeout, timeout))
-            except (requests.RequestException, ValueError) as exc:
-                raise request_error(exc, url, call.request.url) from exc
-            return self._read(call, response, cap, truncate)
+            session = self._session if call.settings.allow_private else self._public_session
+            with self._watchdog.watch(call.deadline) as deadline:
+                try:
+                    try:
+                        response = session.get(url, headers=call.headers, stream=True, allow_redirects=False,
+                                               timeout=(timeout, timeout))
+                    except (requests.RequestException, ValueError) as exc:
+                        raise request_error(exc, url, call.request.url) from exc
+                    return self._read(call, response, cap, truncate)
+                except FetchError as exc:
+                    if not deadline.expired:
+                        raise
+                    # The watchdog cut a response that outlived the budget (a slow drip, say).
+                    raise TransientFetchError(f"{url}: total_timeout of {call.settings.total_timeout:g} s ran out "
+                                              "during the request (the server sends too slowly)",
+                                              url=call.request.url,
+                                              hint="the server is slow; raise total_timeout or try later") from exc
         finally:
             self.pacer.release(slot)
 

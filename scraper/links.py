@@ -41,7 +41,10 @@ def extract_links(doc: Document) -> list[str]:
         href = anchor.get("href")
         if not href:
             continue
-        link = urljoin(base, href.strip())
+        try:
+            link = urljoin(base, href.strip())
+        except ValueError:  # "http://[oops" and the like: not a link anyone can follow
+            continue
         if link.startswith(("http://", "https://")):
             found[link] = None
     return list(found)

@@ -23,6 +23,7 @@ from typing import Protocol
 import requests
 import urllib3
 
+from scraper.addresses import ALLOW_PRIVATE_HINT, NonPublicPeer
 from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
 
 CHUNK_BYTES = 65_536
@@ -232,6 +233,9 @@ _REASONS: tuple[tuple[type[BaseException], str, str], ...] = (
 def request_error(exc: Exception, url: str, requested: str) -> FetchError:
     """Our error for a requests/urllib3 exception raised before the response headers arrived."""
     causes = _causes(exc)
+    refused = next((c for c in causes if isinstance(c, NonPublicPeer)), None)
+    if refused is not None:
+        return PermanentFetchError(f"{url}: {refused}", url=requested, hint=ALLOW_PRIVATE_HINT)
     if isinstance(exc, requests.exceptions.SSLError):
         return PermanentFetchError(f"{url}: TLS error: {causes[-1]}", url=requested,
                                    hint="the site's certificate or TLS setup could not be verified")
