@@ -90,6 +90,15 @@ def test_bad_input_gives_one_error_line(args: list[str], code: int, message: str
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_malformed_front_matter_is_one_error_line(tmp_path: Path) -> None:
+    post = tmp_path / "post.md"
+    post.write_text("---\ntitle: [unclosed\ndate: 2026-01-01\n---\n\nApril 16, 1:50 pm\n", encoding="utf-8")
+    code, out, err = invoke("parse", str(post), "--timezone", "UTC", db=tmp_path / "a.db")
+    assert code == 1 and out == ""
+    assert err.startswith(f"Error: {post.as_uri()}: front matter is not valid YAML at line 3")
+    assert err.count("\n") == 1
+
+
 def test_dead_host_keeps_archive(site: LoopbackServer, db_path: Path, fast_config: Path) -> None:
     assert invoke("fetch", site.url("/all.ics"), db=db_path)[0] == 0
     code, _, err = invoke("fetch", "http://127.0.0.1:9/all.ics", db=db_path)
