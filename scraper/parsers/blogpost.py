@@ -84,6 +84,11 @@ def _post_text(head: str) -> str:
     return _TIME_TAG.sub(" ", text[: end.start()] if end else text)
 
 
+def _mentions_times(head: str) -> bool:
+    """Whether the post's own text mentions a time of day."""
+    return _TIME_MENTION.search(_TAGS.sub(" ", _post_text(head))) is not None
+
+
 @register
 class BlogPostParser:
     """Conference talks announced in a blog post."""
@@ -102,10 +107,10 @@ class BlogPostParser:
         host = (urlsplit(doc.url).hostname or "").lower()
         if host.endswith(("sched.com", "sched.org")):
             return 0.05
-        times = len(_TIME_MENTION.findall(_TAGS.sub(" ", _post_text(head))))
         if is_markdown(doc) and not head.startswith("<"):
             if has_front_matter(head):
                 return 0.9
+            times = _mentions_times(head)
             if doc.media_type in MARKDOWN_TYPES:
                 return 0.7 if times else 0.4
             return 0.3 if times else 0.1
@@ -113,6 +118,8 @@ class BlogPostParser:
             return 0.0
         if _OTHER_TOOLS.search(head):
             return 0.1
+        # Counting times strips tags from up to 64 KB: the costliest test, so it comes last.
+        times = _mentions_times(head)
         weight = 2 * len({m.lower() for m in _STRONG_MARKS.findall(head)}) + min(
             1, len(_WEAK_MARKS.findall(head))
         )
