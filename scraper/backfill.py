@@ -75,7 +75,7 @@ def parse_cdx(body: bytes, *, source: str) -> list[CdxCapture]:
         return []  # the CDX server answers nothing at all when there are no captures
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SchedarcError(f"{source}: the CDX API did not answer JSON ({text[:60]!r})",
                             hint="check --cdx-api points at a Wayback Machine (e.g. https://web.archive.org)") \
             from None

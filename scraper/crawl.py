@@ -301,7 +301,10 @@ class Crawl:
         if not target.follow or job.depth >= target.max_depth:
             return
         for link in links:
-            url = canonical(link)
+            try:
+                url = canonical(link)
+            except ValueError:  # "http://[oops" in a feed's URL field: nothing to follow
+                continue
             if url.startswith(("http://", "https://")) and matches(url, target.follow):
                 self._enqueue(PageJob(url, target, job.depth + 1))
 

@@ -76,6 +76,9 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
 def _load_yaml(block: str, source: str) -> Mapping[str, Any]:
     try:
         meta = yaml.safe_load(block)
+    except (ValueError, OverflowError, RecursionError) as exc:  # a date like 2026-02-30, nesting too deep
+        raise ParseError(f"{source}: front matter has a value YAML cannot read: {exc}",
+                         hint="fix the YAML between the '---' lines (quote dates that are not real dates)") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 2}" if where is not None else ""
@@ -90,6 +93,8 @@ def _load_yaml(block: str, source: str) -> Mapping[str, Any]:
 def _load_toml(block: str, source: str) -> Mapping[str, Any]:
     try:
         meta = tomllib.loads(block)
+    except RecursionError:
+        raise ParseError(f"{source}: front matter TOML is nested too deeply", hint="this is not front matter") from None
     except tomllib.TOMLDecodeError as exc:
         raise ParseError(
             f"{source}: front matter is not valid TOML: {exc}", hint="fix the TOML between the '+++' lines"

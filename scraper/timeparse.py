@@ -48,6 +48,19 @@ def localize(moment: datetime, tz: str | tzinfo | None) -> datetime:
 
 _ISO_BASIC = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?)?(Z)?$")
 
+#: Years a schedule can name. Outside them a date is junk; refusing it also keeps zone shifts
+#: and session lengths (at most MAX_DURATION) clear of datetime's limits, years 1 and 9999.
+MIN_YEAR, MAX_YEAR = 1000, 8999
+#: The longest span a duration field may give (ten years): longer is junk.
+MAX_DURATION = timedelta(days=3660)
+
+
+def plausible(moment: datetime) -> datetime:
+    """``moment`` itself when its year is within MIN_YEAR..MAX_YEAR; ValueError otherwise."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"year {moment.year} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return moment
+
 
 def parse_iso(value: str | None, tz: str | tzinfo | None = None) -> datetime | None:
     """ISO 8601 (extended or basic form, ``Z`` or offset, or naive) -> datetime.
@@ -63,12 +76,12 @@ def parse_iso(value: str | None, tz: str | tzinfo | None = None) -> datetime | N
     basic = _ISO_BASIC.match(text)
     if basic:
         y, mo, d, h, mi, s, z = basic.groups()
-        moment = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+        moment = plausible(datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0)))
         return moment.replace(tzinfo=UTC) if z else localize(moment, tz)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     moment = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-    return localize(moment, tz)
+    return localize(plausible(moment), tz)
 
 
 def parse_duration(value: str | None) -> timedelta | None:
@@ -87,7 +100,13 @@ def parse_duration(value: str | None) -> timedelta | None:
     while len(nums) < 3:
         nums.append(0)
     hours, minutes, seconds = nums
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        length = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        length = MAX_DURATION * 2
+    if length > MAX_DURATION:
+        raise ValueError(f"duration {value!r} is longer than {MAX_DURATION.days} days")
+    return length
 
 
 def zone_name(moment: datetime | None, fallback: str | None = None) -> str | None:
@@ -295,7 +314,7 @@ def _resolve_day(words: DateWords, ctx: TimeContext) -> date | None:
     if words.day is None or words.month is None:
         # A weekday alone: the first such day on or after the day in force.
         base = ctx.default_day or anchor
-        if base is None or words.weekday is None:
+        if base is None or words.weekday is None or not MIN_YEAR <= base.year <= MAX_YEAR:
             return None
         return base + timedelta(days=(words.weekday - base.weekday()) % 7)
     if words.year is not None:
@@ -319,7 +338,7 @@ def _resolve_day(words: DateWords, ctx: TimeContext) -> date | None:
 
 def _reference_day(ctx: TimeContext) -> date | None:
     ref = ctx.reference
-    if ref is None:
+    if ref is None or not MIN_YEAR <= ref.year <= MAX_YEAR:
         return None
     if ref.tzinfo is not None and ctx.timezone:
         return ref.astimezone(zone(ctx.timezone)).date()
@@ -327,6 +346,8 @@ def _reference_day(ctx: TimeContext) -> date | None:
 
 
 def _valid_date(year: int, month: int, day: int) -> date | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
     try:
         return date(year, month, day)
     except ValueError:

@@ -277,7 +277,10 @@ def absolute(url: str | None, base: str | None) -> str | None:
     if not value:
         return None
     if base and "://" not in value[:12]:
-        return urljoin(base, value)
+        try:
+            return urljoin(base, value)
+        except ValueError:  # "//[oops": not a URL anyone can follow
+            return None
     return value
 
 

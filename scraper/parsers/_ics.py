@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from scraper.timeparse import MAX_DURATION, MAX_YEAR, MIN_YEAR
+
 _ESCAPE = re.compile(r"\\([\\;,:nN])")
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$")
 _DURATION = re.compile(r"^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
@@ -210,6 +212,8 @@ def stamp(value: str) -> datetime | date:
     if not match:
         raise ValueError(f"not an iCalendar date or date-time: {value!r}")
     y, mo, d, h, mi, s, z = match.groups()
+    if not MIN_YEAR <= int(y) <= MAX_YEAR:  # junk, and too near datetime's limits for zone shifts
+        raise ValueError(f"not a plausible iCalendar date: {value!r}")
     if h is None:
         return date(int(y), int(mo), int(d))
     moment = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
@@ -222,11 +226,16 @@ def duration(value: str) -> timedelta:
     if not match or value.strip().upper() in ("P", "PT", "-P", "+P"):
         raise ValueError(f"not an iCalendar duration: {value!r}")
     sign, weeks, days, hours, minutes, seconds = match.groups()
-    delta = timedelta(
-        weeks=int(weeks or 0),
-        days=int(days or 0),
-        hours=int(hours or 0),
-        minutes=int(minutes or 0),
-        seconds=int(seconds or 0),
-    )
+    try:
+        delta = timedelta(
+            weeks=int(weeks or 0),
+            days=int(days or 0),
+            hours=int(hours or 0),
+            minutes=int(minutes or 0),
+            seconds=int(seconds or 0),
+        )
+    except OverflowError:
+        delta = MAX_DURATION * 2
+    if delta > MAX_DURATION:
+        raise ValueError(f"iCalendar duration {value!r} is longer than {MAX_DURATION.days} days")
     return -delta if sign == "-" else delta

@@ -82,8 +82,11 @@ class Post:
         if not href:
             return None
         href = href.strip()
-        url = urljoin(self.base_url, href) if self.base_url else href
-        return url if urlsplit(url).scheme in ("http", "https") else None
+        try:
+            url = urljoin(self.base_url, href) if self.base_url else href
+            return url if urlsplit(url).scheme in ("http", "https") else None
+        except ValueError:  # "http://[oops": not a URL anyone can follow
+            return None
 
     def links(self) -> list[str]:
         """Every absolute link in the post, in order, once each (fragments dropped)."""
@@ -189,7 +192,10 @@ def _base_url(doc: Document, soup: BeautifulSoup) -> str | None:
     base = doc.base_url or doc.url
     tag = soup.find("base", href=True)
     if isinstance(tag, Tag):
-        base = urljoin(base, str(tag["href"]))
+        try:
+            base = urljoin(base, str(tag["href"]))
+        except ValueError:  # a malformed <base href>: ignore it
+            pass
     return base if urlsplit(base).scheme in ("http", "https") else None
 
 
@@ -257,7 +263,7 @@ def _json_ld_values(soup: BeautifulSoup, key: str) -> list[str]:
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(script.string or "")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             continue
         stack = [data]
         while stack:

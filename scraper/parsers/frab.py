@@ -34,7 +34,7 @@ from scraper.parsers._feed import (
     url_has,
 )
 from scraper.text import clean, clean_or_none
-from scraper.timeparse import parse_duration, parse_iso
+from scraper.timeparse import MAX_YEAR, MIN_YEAR, parse_duration, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ def _day_time(
     try:
         on = date.fromisoformat(day_date.strip()[:10])
     except ValueError:
+        return None
+    if not MIN_YEAR <= on.year <= MAX_YEAR:  # junk, and the day change below could overflow
         return None
     change = day_change
     if day_start:

@@ -18,7 +18,7 @@ from scraper.errors import ParseError
 from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import markup, register, structured_data
 from scraper.text import clean
-from scraper.timeparse import TimeContext, parse_iso, parse_when, zone
+from scraper.timeparse import MAX_DURATION, TimeContext, parse_iso, parse_when, zone
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,11 @@ def _duration(text: str) -> timedelta | None:
     if not match or not any(match.groups()):
         return None
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        length = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        return None
+    return length if length <= MAX_DURATION else None  # longer is junk, and could overflow start + length
 
 
 def _description(text: str) -> str | None:

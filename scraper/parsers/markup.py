@@ -163,7 +163,10 @@ def base_url(doc: Document, root: Element | None = None) -> str:
         return doc.base_url
     if root is not None:
         for base in root.iterfind(".//head/base[@href]"):
-            return urljoin(doc.url, str(base.get("href") or ""))
+            try:
+                return urljoin(doc.url, str(base.get("href") or ""))
+            except ValueError:  # a malformed <base href> ("http://[oops"): ignore it
+                return doc.url
     return doc.url
 
 
@@ -174,10 +177,13 @@ def absolute(base: str, href: str | None, keep_fragment: bool = False) -> str | 
     value = href.strip()
     if not value or value.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
         return None
-    joined = urljoin(base, value) if base else value
-    if keep_fragment:
-        return joined
-    parts = urlsplit(joined)
+    try:
+        joined = urljoin(base, value) if base else value
+        if keep_fragment:
+            return joined
+        parts = urlsplit(joined)
+    except ValueError:  # "http://[oops": not a URL anyone can follow
+        return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 

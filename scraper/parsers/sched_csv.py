@@ -62,6 +62,9 @@ def parse_json(doc: Document, parser: str) -> ParseResult:
         data = json.loads(doc.text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise ParseError(f"{doc.url}: invalid JSON: {exc}", hint="fetch the export again") from exc
+    except RecursionError:
+        raise ParseError(f"{doc.url}: JSON nested too deeply for a Sched export",
+                         hint="choose another parser") from None
     if isinstance(data, dict):
         data = next((v for v in data.values() if isinstance(v, list)), [])
     if not isinstance(data, list):

@@ -71,6 +71,8 @@ def loads_lenient(text: str) -> tuple[list[Any], str | None]:
             if attempt == 1:
                 return [], f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
             continue
+        except RecursionError:
+            return values, "JSON nested too deeply; skipped"
         return values, "removed trailing commas" if attempt else None
     return [], None
 
