@@ -53,13 +53,14 @@ class Finished:
 class Child:
     """A started subprocess whose output goes to files (no pipe can fill up and stall it)."""
 
-    def __init__(self, argv: list[str], workdir: Path, *, name: str = "child") -> None:
+    def __init__(self, argv: list[str], workdir: Path, *, name: str = "child",
+                 env: dict[str, str] | None = None) -> None:
         self.argv = argv
         self._out = workdir / f"{name}.{time.monotonic_ns()}.out"
         self._err = self._out.with_suffix(".err")
         with self._out.open("wb") as out, self._err.open("wb") as err:
-            self.proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=child_env(),
-                                         cwd=workdir)
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                         env={**child_env(), **(env or {})}, cwd=workdir)
         self.started = time.monotonic()
         self._result: Finished | None = None
 

@@ -176,12 +176,9 @@ class ScheduleSite:
 
         server.routes[path] = self.faults.wrap(path, route) if self.faults else route
 
-    def served_pages(self) -> int:
-        """Schedule pages answered in full at least once (server side)."""
-        total = 0
-        for server in self.servers:
-            total += sum(1 for path, n in server.hits.items() if path.startswith("/p/") and n)
-        return total
+    def page_hits(self) -> int:
+        """Requests for schedule pages so far, over every host (server side)."""
+        return sum(n for server in self.servers for path, n in list(server.hits.items()) if path.startswith("/p/"))
 
 
 def config_text(db: str, site: ScheduleSite, *, fetch: str, max_pages: int | None = None) -> str:

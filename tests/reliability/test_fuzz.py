@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -22,7 +23,7 @@ from scraper.errors import ConfigError, ParseError
 from scraper.links import extract_links
 from scraper.models import Document
 from scraper.timeparse import TimeContext, find_times, parse_duration, parse_iso, parse_when, zone
-from tests.parsers.goldens import fixtures
+from tests.parsers.goldens import Fixture, fixtures
 from tests.reliability.conftest import Budget
 from tests.reliability.guard import bounded
 
@@ -57,7 +58,19 @@ TOKENS = [
     "12:30", "25:61", "1:50 pm - 2:30 pm", "April 16", "Tuesday", "May 13, 2026", "noon", "PDT", "CEST",
     "UTC+14", "0:45", "01:30", "2d 01:00", "sched", "Sched", "event/", "speaker", "Keynote", "Room A", " & ",
     ", ", " - ", "–", "\u200b", "\ufeff", "\x00", "\ud7ff", "\U0001f600", "İ", "ß", "ﬁ",
+    "http://[", "//[::1", "http://a:99999/", "<base href=\"http://[x\">", "URL:http://[x/", "9999-12-31T23:59:59",
+    "0001-01-01T00:00:00", "DTSTART:99991231T235959Z", "DURATION:P99999999W", "\"duration\": \"99999999:00\"",
 ]
+# Values that have broken parsers before: dates at datetime's limits, huge durations and
+# numbers, impossible dates and offsets, URLs urllib cannot split.
+HOSTILE_VALUES = [
+    b"9999-12-31T23:59:59", b"0001-01-01T00:00:00", b"99991231T235959Z", b"00010101T000000", b"0000-00-00",
+    b"2026-02-30", b"9999-12-31T23:59:59+14:00", b"0001-01-01T00:00:00-14:00", b"99999999:00", b"99:99",
+    b"25:61", b"P99999999W", b"PT99999999H", b"-PT1H", b"P99999999D", b"9999999999", b"-1", b"1e309",
+    b"123456789012345678901234567890", b"http://[x/", b"//[::1", b"http://a:99999/", b"", b"\x00", b"\xff\xfe",
+]
+_SPOTS = re.compile(rb"\d{4}-\d\d-\d\d(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?|\d{8}(?:T\d{4,6}Z?)?"
+                    rb"|\b\d{1,2}:\d\d(?::\d\d)?\b|P(?:T?\d+[HMSDW])+|https?://[^\s\"'<>]+|\b\d+\b")
 SOUP = st.lists(st.sampled_from(TOKENS) | st.text(max_size=8), max_size=120).map("".join)
 
 
@@ -149,6 +162,24 @@ def test_parser_survives_mutated_fixtures(name: str, budget: Budget) -> None:
     check()
 
 
+@pytest.mark.parametrize("fixture", fixtures(), ids=str)
+def test_parser_survives_hostile_values(fixture: Fixture, budget: Budget) -> None:
+    """Each date, time, duration, URL and number of a fixture replaced, one at a time, by each
+    hostile value: every spot under --soak, a spread of a few in CI."""
+    body = fixture.path.read_bytes()
+    hints = fixture.hints
+    spots = list(_SPOTS.finditer(body))
+    if not budget.soak:
+        spots = spots[:: max(1, len(spots) // 3)][:3]
+    for spot in spots:
+        for value in HOSTILE_VALUES:
+            mutated = body[: spot.start()] + value + body[spot.end():]
+            doc = from_bytes(hints.get("url") or "https://fuzz.example.org/s/", mutated,
+                             content_type=hints.get("media_type"), timezone=hints.get("timezone") or "UTC",
+                             base_url=hints.get("base_url"))
+            exercise(fixture.parser, doc)
+
+
 def test_auto_pick_and_links_survive_anything(budget: Budget) -> None:
     """What the crawl does with every page: pick a parser (or refuse), parse, read links."""
 
@@ -173,9 +204,8 @@ def test_timeparse_survives_anything(budget: Budget) -> None:
 
     @_fuzz_settings(budget)
     @given(text=SOUP | st.text(max_size=200), tz=ZONES,
-           reference=st.none() | st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                                               timezones=st.just(UTC)),
-           year=st.none() | st.integers(1, 9999), day=st.none() | st.dates(min_value=date(1, 1, 2)))
+           reference=st.none() | st.datetimes(timezones=st.just(UTC)) | st.datetimes(),
+           year=st.none() | st.integers(1, 9999), day=st.none() | st.dates())
     def check(text: str, tz: str | None, reference: datetime | None, year: int | None, day: date | None) -> None:
         ctx = TimeContext(timezone=tz, reference=reference, year=year, default_day=day)
         with bounded(HANG_SECONDS, "timeparse"):
@@ -220,3 +250,36 @@ def _seed_dirs(tmp_path: Path) -> list[Path]:
     for i, (_, body, _) in enumerate(FIXTURE_BODIES):
         (corpus / f"seed{i}").write_bytes(body[:4096])
     return [corpus]
+
+
+@pytest.mark.parametrize(("parser", "body", "media"), [
+    ("frab", b"<schedule><day date='2026-05-12'><room name='A'><event guid='x'><title>T</title>"
+             b"<start>10:00</start><duration>99999999999999999999:00</duration></event></room></day></schedule>",
+     "application/xml"),
+    ("frab", b"<schedule><conference><title>C</title><day_change>09:00</day_change></conference>"
+             b"<day date='9999-12-31'><room name='A'><event guid='x'><title>T</title>"
+             b"<start>00:30</start><duration>00:30</duration></event></room></day></schedule>", "application/xml"),
+    ("ical", b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:T\r\nDTSTART:99991231T235959Z\r\n"
+             b"DURATION:P99999999W\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "text/calendar"),
+    ("jsonld", b'<html><head><script type="application/ld+json">{"@type": "Event", "name": "T",'
+               b' "startDate": "9999-12-31T23:59:59", "duration": "P99999999D"}</script></head></html>', "text/html"),
+    ("jsonld", b'<html><head><script type="application/ld+json">' + b"[" * 50_000 + b"]" * 50_000
+               + b"</script></head></html>", "text/html"),
+    ("sched", b"[" * 100_000 + b"]" * 100_000, "application/json"),
+    ("blogpost", b"---\ntitle: T\ndate: 2026-02-30\n---\n# T\n\n9:00 am Talk\n", "text/markdown"),
+    ("blogpost", b'<html><head><base href="http://[x/"></head><body><article><h1>T</h1>'
+                 b'<a href="//[::1">x</a><p>May 12, 9:00 am: Talk</p></article></body></html>', "text/html"),
+])
+def test_inputs_that_crashed_parsers_before(parser: str, body: bytes, media: str) -> None:
+    """What this suite found (each crashed with OverflowError, ValueError or RecursionError)."""
+    exercise(parser, _document(body, media, "UTC", datetime(2026, 4, 1, tzinfo=UTC)))
+
+
+def test_time_values_that_crashed_timeparse_before() -> None:
+    with pytest.raises(ValueError):
+        parse_duration("123456789012345678901234567890")
+    with pytest.raises(ValueError):
+        parse_iso("9999-12-31T23:59:59")
+    ctx = TimeContext(timezone="Pacific/Kiritimati", reference=datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
+    assert find_times("Tuesday at 9:00 am, May 13", ctx) is not None
+    assert find_times("May 13 at 9am", TimeContext(reference=datetime(1, 1, 1, tzinfo=UTC))) is not None
