@@ -77,7 +77,7 @@ def test_two_crawls_a_fetch_and_readers_share_one_archive(http_server: LoopbackS
     cli = ["--config", str(config)]
 
     crawl = Child(schedarc(*cli, "crawl", "-q"), tmp_path, name="crawl")
-    wait_until(lambda: db.exists() and _parsed(db) >= 1 or crawl.poll() is not None, what="first page stored")
+    wait_until(lambda: (db.exists() and _parsed(db) >= 1) or crawl.poll() is not None, what="first page stored")
     assert crawl.poll() is None, "the crawl finished before the others started; slow it down"
     reader = RawReader(db)
     reader.start()
