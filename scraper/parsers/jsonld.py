@@ -33,6 +33,8 @@ _MARKERS = re.compile(
     + r"|itemtype\s*=\s*[\"']?\s*https?://schema\.org/" + _SCHEMA_EVENT
     + r"|typeof\s*=\s*[\"'][^\"'<>]{0,100}?(?:schema:)?" + _SCHEMA_EVENT
 )  # fmt: skip
+#: Every match of _MARKERS starts with one of these (a C-speed find skips to the first).
+_MARKER_STARTS = ('"@type"', "itemtype", "typeof")
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE)
 _TAG = re.compile(r"<[a-zA-Z/][^>]*>")
 _MAX_EVENTS = 100_000
@@ -49,6 +51,12 @@ def _types(node: dict[str, Any]) -> list[str]:
     return [structured_data.local_name(str(kind)) for kind in names if kind]
 
 
+def _has_marker(low: str) -> bool:
+    """Whether the lowercased page head declares a schema.org Event (JSON-LD, microdata, RDFa)."""
+    starts = [at for at in (low.find(start) for start in _MARKER_STARTS) if at >= 0]
+    return bool(starts) and _MARKERS.search(low, min(starts)) is not None
+
+
 @register
 class JsonLdParser:
     name: ClassVar[str] = "jsonld"
@@ -61,7 +69,7 @@ class JsonLdParser:
             return 0.8
         if not markup.looks_like_html(doc):
             return 0.0
-        return 0.8 if _MARKERS.search(markup.head(doc, 1024 * 1024)) else 0.0
+        return 0.8 if _has_marker(markup.head(doc, 1024 * 1024)) else 0.0
 
     def parse(self, doc: Document) -> ParseResult:
         result = ParseResult(parser=self.name)

@@ -19,6 +19,19 @@ _HTML_MARKERS = re.compile(
 _JSON_MARKERS = ('"event_key"', '"event_start"')
 
 
+def _marked(low: str) -> bool:
+    """Whether a lowercased page head carries Sched's markup.
+
+    Every marker starts with "sched-" or holds "list-si" at most 7 characters in
+    ("class='list-simple"): C-speed finds skip to where the regex can match.
+    """
+    at = low.find("sched-")
+    if at >= 0 and _HTML_MARKERS.search(low, at):
+        return True
+    at = low.find("list-si")
+    return at >= 0 and _HTML_MARKERS.search(low, max(0, at - 7)) is not None
+
+
 def _sched_host(url: str | None) -> bool:
     host = urlsplit(url or "").hostname or ""
     return host.endswith((".sched.com", ".sched.org")) or host in ("sched.com", "sched.org")
@@ -53,7 +66,7 @@ class SchedParser:
             return 0.6
         if not markup.looks_like_html(doc):
             return 0.0
-        marked = bool(_HTML_MARKERS.search(markup.head(doc, 256 * 1024)))
+        marked = _marked(markup.head(doc, 256 * 1024))
         if marked and on_sched:
             return 0.95
         if marked:

@@ -187,6 +187,13 @@ def test_detection() -> None:
     assert PARSER.detect(Document(url=URL, text="BEGIN:VCALENDAR")) == 0.0
 
 
+def test_detection_finds_an_event_behind_decoys_and_in_any_case() -> None:
+    decoys = "<script>if (typeof x === 'undefined') {}</script>" + '<div itemtype="https://schema.org/Person"></div>'
+    late = page(body=decoys + "<p>filler</p>" * 5000 + '<DIV ITEMSCOPE ITEMTYPE="HTTPS://SCHEMA.ORG/Event"></DIV>')
+    assert PARSER.detect(late) >= 0.5
+    assert PARSER.detect(page(body=decoys)) == 0.0
+
+
 def test_page_without_events_gives_a_warning() -> None:
     result = PARSER.parse(page(script({"@type": "Organization", "name": "Org"})))
     assert result.sessions == [] and result.warnings

@@ -71,6 +71,14 @@ def test_detects_markup_on_a_custom_domain_and_ignores_other_pages() -> None:
     assert SCHED.detect(plain) == 0.0
 
 
+def test_detects_markup_wherever_the_first_marker_sits() -> None:
+    old_list = "<ul class='list-simple'><li><a href='event/abc123/talk'>Talk</a></li></ul>"
+    decoy = '<p class="sched-free">no markers in this one</p>'
+    assert SCHED.detect(html_doc(decoy + old_list, url="https://schedule.example.org/")) >= 0.5
+    assert SCHED.detect(html_doc(old_list + decoy, url="https://schedule.example.org/")) >= 0.5
+    assert SCHED.detect(html_doc(decoy + "<div class='simple-list'>list-simple</div>", url="https://x.example/")) == 0.0
+
+
 def test_detects_the_csv_export_by_its_header_whatever_the_file_is_called() -> None:
     doc = Document(url="file:///tmp/download.txt", text=CSV_HEADER + '"1","Y","T","2019-05-03 20:00:00"\n')
     assert SCHED.detect(doc) >= 0.9
