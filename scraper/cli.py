@@ -87,8 +87,8 @@ def setup_logging(verbose: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    if verbose < 2:  # urllib3's connection chatter only at -vv
-        logging.getLogger("urllib3").setLevel(logging.WARNING)
+    if verbose < 2:  # urllib3's chatter (and its warnings on broken headers: we report the fetch) only at -vv
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
 @click.group(cls=SchedarcGroup, context_settings={"help_option_names": ["-h", "--help"]})

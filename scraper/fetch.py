@@ -445,17 +445,25 @@ class Fetcher:
                                                timeout=(timeout, timeout))
                     except (requests.RequestException, ValueError) as exc:
                         raise request_error(exc, url, call.request.url) from exc
-                    return self._read(call, response, cap, truncate)
+                    answer = self._read(call, response, cap, truncate)
                 except FetchError as exc:
                     if not deadline.expired:
                         raise
-                    # The watchdog cut a response that outlived the budget (a slow drip, say).
-                    raise TransientFetchError(f"{url}: total_timeout of {call.settings.total_timeout:g} s ran out "
-                                              "during the request (the server sends too slowly)",
-                                              url=call.request.url,
-                                              hint="the server is slow; raise total_timeout or try later") from exc
+                    raise self._out_of_time(call, url) from exc
+                if deadline.expired:
+                    # Cut by the watchdog, yet it read as complete: a body that ends when the
+                    # connection closes, or headers cut short, look whole. They are not.
+                    raise self._out_of_time(call, url)
+                return answer
         finally:
             self.pacer.release(slot)
+
+    @staticmethod
+    def _out_of_time(call: _Call, url: str) -> TransientFetchError:
+        """The watchdog cut a response that outlived the budget (a slow drip, say)."""
+        return TransientFetchError(f"{url}: total_timeout of {call.settings.total_timeout:g} s ran out during the "
+                                   "request (the server sends too slowly)", url=call.request.url,
+                                   hint="the server is slow; raise total_timeout or try later")
 
     def _read(self, call: _Call, response: requests.Response, cap: int, truncate: bool) -> _Response:
         received = datetime.now(UTC)

@@ -1,7 +1,9 @@
 """Running ``schedarc`` in real subprocesses: wall time, peak RSS, kill -9 at a chosen moment.
 
-Peak RSS comes from ``os.wait4`` on the child itself (its ``ru_maxrss``), so other tests'
-subprocesses never blur the figure.
+Peak RSS is the child's ``ru_maxrss`` from ``os.wait4``. Linux carries the memory of the
+process that exec'd into that figure, so a child started straight from pytest (hundreds
+of MB) would report pytest's size; measured children are therefore started by a tiny
+launcher (``python -S``, about 10 MB) that spawns the real one and reports its figure.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def child_env() -> dict[str, str]:
     return env
 
 
+# argv: report file, then the command. Writes {"returncode", "maxrss_kb"} to the report file.
+LAUNCHER = (
+    "import json, os, sys\n"
+    "pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "code = os.waitstatus_to_exitcode(status)\n"
+    "open(sys.argv[1], 'w').write(json.dumps({'returncode': code, 'maxrss_kb': usage.ru_maxrss}))\n"
+    "sys.exit(code if code >= 0 else 128 - code)\n"
+)
+
+
 @dataclass
 class Finished:
     """A child that ran to its end (or was killed)."""
@@ -54,13 +67,17 @@ class Child:
     """A started subprocess whose output goes to files (no pipe can fill up and stall it)."""
 
     def __init__(self, argv: list[str], workdir: Path, *, name: str = "child",
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, measure: bool = False) -> None:
+        """``measure``: start through LAUNCHER for a true peak RSS (kill() then stops the launcher only)."""
         self.argv = argv
         self._out = workdir / f"{name}.{time.monotonic_ns()}.out"
         self._err = self._out.with_suffix(".err")
+        self._report = self._out.with_suffix(".rss") if measure else None
+        command = [sys.executable, "-S", "-c", LAUNCHER, str(self._report), *argv] if self._report else argv
         with self._out.open("wb") as out, self._err.open("wb") as err:
-            self.proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                         env={**child_env(), **(env or {})}, cwd=workdir)
+            # A session of its own: kill() reaches the launcher and what it started alike.
+            self.proc = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                         env={**child_env(), **(env or {})}, cwd=workdir, start_new_session=True)
         self.started = time.monotonic()
         self._result: Finished | None = None
 
@@ -91,7 +108,7 @@ class Child:
         """SIGKILL now (no cleanup handlers, no atexit, no finally blocks) and reap."""
         if self._result is None:
             try:
-                os.kill(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             _, status, usage = os.wait4(self.proc.pid, 0)
@@ -100,17 +117,21 @@ class Child:
         return self._result
 
     def _finish(self, status: int, usage: Any, *, killed: bool = False) -> None:
-        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.proc.returncode = code = os.waitstatus_to_exitcode(status)
+        maxrss_kb = usage.ru_maxrss
+        if self._report is not None and self._report.exists():
+            report = json.loads(self._report.read_text())
+            code, maxrss_kb = report["returncode"], report["maxrss_kb"]
         self._result = Finished(
-            argv=self.argv, returncode=self.proc.returncode,
+            argv=self.argv, returncode=code,
             stdout=self._out.read_text(encoding="utf-8", errors="replace"),
             stderr=self._err.read_text(encoding="utf-8", errors="replace"),
-            wall=time.monotonic() - self.started, peak_rss_mb=usage.ru_maxrss / 1024, killed=killed)
+            wall=time.monotonic() - self.started, peak_rss_mb=maxrss_kb / 1024, killed=killed)
 
 
 def run(argv: list[str], workdir: Path, *, timeout: float = 120.0) -> Finished:
-    """Run ``argv`` to its end in ``workdir``."""
-    return Child(argv, workdir).wait(timeout)
+    """Run ``argv`` to its end in ``workdir``, measuring its peak RSS."""
+    return Child(argv, workdir, measure=True).wait(timeout)
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 60.0, every: float = 0.005,
