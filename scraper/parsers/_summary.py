@@ -19,6 +19,8 @@ from scraper.text import clean, split_people, split_speakers
 
 #: Share of summaries that must read "title - people" before a feed counts as using it.
 CONVENTION_SHARE = 0.4
+#: SUMMARY -> where it splits (None: nowhere), kept while one feed is read.
+Splits = dict[str, int | None]
 
 _PARTICLES = frozenset(
     {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "della", "dos", "das", "do"}
@@ -32,7 +34,15 @@ _GROUPS = re.compile(r"\s*(?:;|&|\band\b|\bund\b)\s*", re.IGNORECASE)
 def dashes(summary: str) -> list[int]:
     """Positions of " - " outside brackets and parentheses, left to right."""
     found: list[int] = []
-    if " -" not in summary:
+    at = summary.find(" -")
+    if at < 0:
+        return found
+    if "[" not in summary and "(" not in summary and "]" not in summary and ")" not in summary:
+        # No brackets, the usual title: C-speed finds instead of a walk over every character.
+        while at >= 0:
+            if summary[at + 2 : at + 3] in (" ", ""):
+                found.append(at)
+            at = summary.find(" -", at + 1)
         return found
     depth = 0
     for i, char in enumerate(summary):
@@ -46,7 +56,7 @@ def dashes(summary: str) -> list[int]:
 
 
 def _is_name(text: str) -> bool:
-    name = _BRACKETS.sub("", text).strip(" .,")
+    name = (_BRACKETS.sub("", text) if "[" in text or "(" in text else text).strip(" .,")
     if not name or len(name) > 60 or _NOT_NAME.search(name):
         return False
     words = name.split()
@@ -57,7 +67,8 @@ def _is_name(text: str) -> bool:
 
 def reads_as_people(tail: str, sched: bool) -> bool:
     """Whether ``tail`` is a list of people in the producer's style."""
-    groups = [group for group in _GROUPS.split(clean(tail)) if group.strip()]
+    value = clean(tail)
+    groups = [group for group in _groups(value) if group.strip()]
     if not groups:
         return False
     for group in groups:
@@ -67,15 +78,37 @@ def reads_as_people(tail: str, sched: bool) -> bool:
     return True
 
 
-def uses_convention(summaries: Sequence[str], producer: str) -> bool:
-    """Whether a feed puts speakers in SUMMARY (judged over all its summaries)."""
+def _groups(value: str) -> list[str]:
+    """``value`` split at ';', '&', 'and', 'und' (most tails hold none: no regex then)."""
+    if ";" in value or "&" in value:
+        return _GROUPS.split(value)
+    low = value.lower()
+    return _GROUPS.split(value) if "and" in low or "und" in low else [value]
+
+
+def uses_convention(summaries: Sequence[str], producer: str, splits: Splits | None = None) -> bool:
+    """Whether a feed puts speakers in SUMMARY (judged over all its summaries).
+
+    ``splits`` keeps each summary's :func:`split_at` for :func:`title_and_speakers`, so a
+    feed's summaries are split once; reading stops as soon as the answer is certain.
+    """
     if "pretalx" in producer:
         return True
     if not summaries:
         return False
     sched = "sched" in producer
-    hits = sum(1 for summary in summaries if split_at(summary, sched) is not None)
-    return hits >= CONVENTION_SHARE * len(summaries)
+    need = CONVENTION_SHARE * len(summaries)
+    hits = misses = 0
+    for summary in summaries:
+        if _split_at(summary, sched, splits) is None:
+            misses += 1
+            if len(summaries) - misses < need:
+                return False
+        else:
+            hits += 1
+            if hits >= need:
+                return True
+    return False
 
 
 def split_at(summary: str, sched: bool) -> int | None:
@@ -87,12 +120,20 @@ def split_at(summary: str, sched: bool) -> int | None:
     return None
 
 
-def title_and_speakers(summary: str, producer: str) -> tuple[str, list[str]]:
-    """Split one SUMMARY of a feed that uses the convention."""
+def _split_at(summary: str, sched: bool, splits: Splits | None) -> int | None:
+    if splits is None:
+        return split_at(summary, sched)
+    if summary not in splits:
+        splits[summary] = split_at(summary, sched)
+    return splits[summary]
+
+
+def title_and_speakers(summary: str, producer: str, splits: Splits | None = None) -> tuple[str, list[str]]:
+    """Split one SUMMARY of a feed that uses the convention (``splits``: see :func:`uses_convention`)."""
     if "pretalx" in producer:
         return _pretalx(summary)
     sched = "sched" in producer
-    index = split_at(summary, sched)
+    index = _split_at(summary, sched, splits)
     if index is None:
         return clean(summary), []
     title, tail = summary[:index], summary[index + 3 :]

@@ -24,7 +24,7 @@ from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import register
 from scraper.parsers._feed import absolute, failure, head, prose, unique_uids, url_has, zone_or_none
 from scraper.parsers._ics import Component, Params, duration, read, split_unescaped, stamp, unescape
-from scraper.parsers._summary import title_and_speakers, uses_convention
+from scraper.parsers._summary import Splits, title_and_speakers, uses_convention
 from scraper.text import clean, clean_or_none
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,9 @@ class IcalParser:
         producer = calendar.props.text("PRODID").lower()
         event_name = clean_or_none(calendar.props.text("X-WR-CALNAME")) or clean_or_none(calendar.props.text("NAME"))
         masters = [event for event in calendar.events if "RECURRENCE-ID" not in event.props]
-        convention = uses_convention([event.text("SUMMARY") for event in masters], producer)
+        found: Splits = {}
+        # The feed's summary splits when it puts speakers there (None: it does not).
+        splits = found if uses_convention([event.text("SUMMARY") for event in masters], producer, found) else None
         overrides: dict[str, dict[datetime, Component]] = {}
         for event in calendar.events:
             rid = event.first("RECURRENCE-ID")
@@ -197,13 +199,13 @@ class IcalParser:
         for event in masters:
             uid = event.text("UID").strip()
             if event.first("RRULE") or event.first("RDATE"):
-                sessions.extend(self._series(doc, clock, event, overrides.pop(uid, {}), producer, convention))
+                sessions.extend(self._series(doc, clock, event, overrides.pop(uid, {}), producer, splits))
             else:
-                sessions.extend(self._sessions(doc, clock, event, uid, None, producer, convention))
+                sessions.extend(self._sessions(doc, clock, event, uid, None, producer, splits))
         for uid, orphans in overrides.items():  # overrides whose series is not in the feed
             for moment, event in orphans.items():
                 suffix = moment.strftime("%Y-%m-%dT%H:%M")
-                sessions.extend(self._sessions(doc, clock, event, f"{uid}/{suffix}", None, producer, convention))
+                sessions.extend(self._sessions(doc, clock, event, f"{uid}/{suffix}", None, producer, splits))
         if not calendar.events:
             warnings.append("the calendar has no VEVENT")
         unique_uids(sessions)
@@ -225,14 +227,14 @@ class IcalParser:
         uid: str,
         start_at: datetime | None,
         producer: str,
-        convention: bool,
+        splits: Splits | None,
     ) -> list[Session]:
         """The session of one event (or one occurrence of a series, starting ``start_at``)."""
         props = event.props
         if "STATUS" in props and event.text("STATUS").strip().upper() == "CANCELLED":
             return []
         summary = event.text("SUMMARY")
-        title, speakers = title_and_speakers(summary, producer) if convention else (clean(summary), [])
+        title, speakers = title_and_speakers(summary, producer, splits) if splits is not None else (clean(summary), [])
         if not title:
             clock.warnings.append(f"VEVENT {uid or '#' + str(event.line)} has no SUMMARY: skipped")
             return []
@@ -306,13 +308,13 @@ class IcalParser:
         event: Component,
         overrides: dict[datetime, Component],
         producer: str,
-        convention: bool,
+        splits: Splits | None,
     ) -> list[Session]:
         """One session per occurrence of a recurring event, bounded."""
         first = event.first("DTSTART")
         uid = event.text("UID").strip()
         if first is None:
-            return self._sessions(doc, clock, event, uid, None, producer, convention)
+            return self._sessions(doc, clock, event, uid, None, producer, splits)
         try:
             start, _, all_day = clock.read(first)
         except ValueError:
@@ -326,9 +328,9 @@ class IcalParser:
             suffix = moment.date().isoformat() if all_day else moment.strftime("%Y-%m-%dT%H:%M")
             override = overrides.get(moment)
             if override is not None:
-                sessions.extend(self._sessions(doc, clock, override, f"{uid}/{suffix}", None, producer, convention))
+                sessions.extend(self._sessions(doc, clock, override, f"{uid}/{suffix}", None, producer, splits))
             else:
-                sessions.extend(self._sessions(doc, clock, event, f"{uid}/{suffix}", moment, producer, convention))
+                sessions.extend(self._sessions(doc, clock, event, f"{uid}/{suffix}", moment, producer, splits))
         return sessions
 
     def _occurrences(self, doc: Document, clock: _Clock, event: Component, start: datetime) -> list[datetime]:

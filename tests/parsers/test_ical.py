@@ -79,6 +79,17 @@ def test_convention_is_judged_over_the_whole_feed() -> None:
     assert title_and_speakers("A - B - Cy Dee, Org", "sched") == ("A - B", ["Cy Dee"])
 
 
+@pytest.mark.parametrize(("hits", "expected"), [(1, False), (2, True), (5, True), (0, False)])
+def test_convention_share_is_exact_and_splits_are_kept_for_the_titles(hits: int, expected: bool) -> None:
+    summaries = ["Talk (part 1) - Ann Lee, Acme"] * hits + ["Lunch - 12:30 at the pool"] * (5 - hits)
+    splits: dict[str, int | None] = {}
+    assert uses_convention(summaries, "-//sched.com x//en", splits) is expected  # 40% of five is two
+    for summary in summaries:
+        assert title_and_speakers(summary, "sched", splits) == title_and_speakers(summary, "sched")
+    if hits:
+        assert splits["Talk (part 1) - Ann Lee, Acme"] == len("Talk (part 1)")
+
+
 # --- times and zones --------------------------------------------------------------------
 
 
