@@ -19,7 +19,7 @@ from archive.errors import ArchiveError
 from archive.store import record_page
 from archive.times import parse_utc
 
-_STATE = "etag, last_modified, body_sha256, last_fetched, last_changed"
+_STATE = "etag, last_modified, body_sha256, last_fetched, last_changed, links"
 
 
 def latest_fetch(archive: Archive, url: str) -> str | None:
@@ -74,7 +74,7 @@ def record_earlier(
         if before is not None and before[3] is not None:
             archive.db.execute(
                 "UPDATE pages SET etag = ?, last_modified = ?, body_sha256 = ?, last_fetched = ?,"
-                " last_changed = ? WHERE url = ?",
+                " last_changed = ?, links = ? WHERE url = ?",
                 [*before, url],
             )
     return outcome

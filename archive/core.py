@@ -92,6 +92,7 @@ class Archive:
         event: str | None = None,
         parse_error: str | None = None,
         parser: str | None = None,
+        links: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """Record one fetch of a page and, when ``sessions`` is given, what they became.
 
@@ -99,6 +100,8 @@ class Archive:
         compressed) and every session change commit together or not at all. A 304, a
         failed fetch, or a body identical to the last one parsed makes no versions.
         ``event`` is the event name for sessions that do not carry their own.
+        ``links`` are the followable URLs of the page's body (see ``page_links``): kept with
+        the page until its body changes; a 304 or the same body without them keeps the old.
 
         Returns ``{"fetch_id", "body_sha256", "new_body", "changes"}``; each change is
         ``{"kind", "uid", "title", "page", "fields": {name: {"old", "new"}}, "fetched_at"}``.
@@ -106,7 +109,8 @@ class Archive:
         self._writable()
         with write_transaction(self.db, self._path):
             return store.record_page(
-                self.db, fetch, sessions=sessions, event=event, parse_error=parse_error, parser=parser
+                self.db, fetch, sessions=sessions, event=event, parse_error=parse_error, parser=parser,
+                links=links,
             )
 
     def reparse(self, parse: Parse, *, page: str | None = None) -> dict[str, int]:
@@ -127,6 +131,11 @@ class Archive:
     def page_state(self, url: str) -> dict[str, Any] | None:
         """Validators and body hash of a page's last successful fetch (None if never)."""
         result: dict[str, Any] | None = self._read(lambda: q.page_state(self.db, url))
+        return result
+
+    def page_links(self, url: str) -> list[str] | None:
+        """The links recorded for a page's current body; None when none were recorded."""
+        result: list[str] | None = self._read(lambda: q.page_links(self.db, url))
         return result
 
     def sessions(

@@ -16,6 +16,7 @@ from archive import schema
 from archive.bodies import get_body, verify_bodies
 from archive.diff import FIELDS, change_record, from_row
 from archive.errors import ArchiveError
+from archive.links import unpack_links
 from archive.speakers import speaker_key
 from archive.times import from_utc_text, parse_utc
 
@@ -235,19 +236,30 @@ def fetch_body(db: Database, fetch_id: int) -> bytes:
 def page_state(db: Database, url: str) -> dict[str, Any] | None:
     """What the last successful fetch of a page left behind, for a conditional GET.
 
-    Also ``fetch_id``, ``media_type`` and ``parser`` of the latest fetch that stored the
-    page's body, so a 304 can be answered from the archive.
+    Also ``fetch_id``, ``media_type``, ``parser``, ``event`` and ``parse_error`` of the latest
+    fetch that stored the page's body, so a 304 can be answered from the archive, and
+    ``has_links``: whether ``page_links`` knows the body's links.
     """
     rows = _rows(
         db,
         "SELECT p.url, p.target, p.etag, p.last_modified, p.body_sha256, p.last_fetched, p.last_changed,"
-        " f.id AS fetch_id, f.media_type, f.parser FROM pages p LEFT JOIN fetches f ON f.id = ("
+        " p.links IS NOT NULL AS has_links, f.id AS fetch_id, f.media_type, f.parser, f.event, f.parse_error"
+        " FROM pages p LEFT JOIN fetches f ON f.id = ("
         "  SELECT id FROM fetches WHERE page_id = p.id AND body_sha256 = p.body_sha256"
         "  ORDER BY fetched_at DESC, id DESC LIMIT 1)"
         " WHERE p.url = ? AND p.last_fetched IS NOT NULL",
         [url],
     )
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    rows[0]["has_links"] = bool(rows[0]["has_links"])
+    return rows[0]
+
+
+def page_links(db: Database, url: str) -> list[str] | None:
+    """The followable links recorded for a page's current body (None: not recorded)."""
+    row = db.execute("SELECT links FROM pages WHERE url = ?", [url]).fetchone()
+    return None if row is None or row[0] is None else unpack_links(row[0])
 
 
 def last_run(db: Database, target: str) -> datetime | None:

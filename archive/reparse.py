@@ -45,7 +45,8 @@ def _forget(db: Database, scope: str, params: list[Any]) -> None:
         f" WHERE page_id IN ({scope})",
         params,
     )
-    db.execute(f"UPDATE pages SET parsed_sha256 = NULL WHERE id IN ({scope})", params)
+    # Today's parsers may find other links: the next crawl records them afresh.
+    db.execute(f"UPDATE pages SET parsed_sha256 = NULL, links = NULL WHERE id IN ({scope})", params)
 
 
 def reparse(db: Database, parse: Parse, *, page: str | None = None) -> dict[str, int]:

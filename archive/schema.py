@@ -7,6 +7,8 @@ Never edit a migration that has shipped: add the next one.
 
 1. the foundation (issue 2): runs, pages, fetches, content-addressed bodies, sessions.
 2. history (issue 5): session versions, speakers, full-text search, views.
+3. page links (issue 8): the followable links of each page's current body, so a re-crawl
+   answered 304 need not parse the body again.
 """
 
 from __future__ import annotations
@@ -179,6 +181,13 @@ _INSERT_VERSION = (
 )
 
 
+@MIGRATIONS(name="0003_page_links")
+def page_links(db: Database) -> None:
+    """``pages.links``: zstd-compressed JSON list of the current body's links (NULL: not known yet)."""
+    db.execute("ALTER TABLE pages ADD COLUMN links BLOB")
+    db.execute("PRAGMA user_version = 3")
+
+
 def _fetch_near(db: Database, page_id: int, moment: str | None) -> int | None:
     """The fetch of a page at (or else last before, or else any) a moment."""
     row = db.execute(
@@ -248,7 +257,7 @@ def unknown(db: Database) -> list[str]:
 
 
 # Every migration, oldest first; the schema version is how many of them a file has.
-NAMES: tuple[str, ...] = ("0001_foundation", "0002_history")
+NAMES: tuple[str, ...] = ("0001_foundation", "0002_history", "0003_page_links")
 SCHEMA_VERSION = len(NAMES)
 
 

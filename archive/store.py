@@ -26,6 +26,7 @@ from archive.diff import (
     to_row,
 )
 from archive.errors import ArchiveError
+from archive.links import pack_links
 from archive.speakers import link_speakers
 from archive.times import parse_utc, utc_now
 
@@ -87,6 +88,7 @@ def record_page(
     event: str | None,
     parse_error: str | None,
     parser: str | None,
+    links: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Record one fetch of one page, and what its sessions became. See ``Archive.record_page``."""
     url = fetch.get("url")
@@ -140,12 +142,16 @@ def record_page(
             modified = _text(fetch, "last_modified") or old_modified
         else:
             etag, modified = _text(fetch, "etag"), _text(fetch, "last_modified")
+        packed = None if links is None else pack_links(links)
+        # SET reads the row as it was: a new body drops the old body's links unless given its own.
         db.execute(
             "UPDATE pages SET etag = ?, last_modified = ?, last_fetched = ?,"
             " body_sha256 = coalesce(?, body_sha256),"
-            " last_changed = CASE WHEN ? IS NOT NULL AND ? IS NOT body_sha256 THEN ? ELSE last_changed END"
+            " last_changed = CASE WHEN ? IS NOT NULL AND ? IS NOT body_sha256 THEN ? ELSE last_changed END,"
+            " links = CASE WHEN ? IS NOT NULL AND ? IS NOT body_sha256 THEN ? ELSE coalesce(?, links) END"
             " WHERE id = ?",
-            [etag, modified, fetched_at, digest, digest, digest, fetched_at, page_id],
+            [etag, modified, fetched_at, digest, digest, digest, fetched_at, digest, digest, packed, packed,
+             page_id],
         )
         if sessions is not None and digest is not None and digest != parsed_sha:
             changes = apply_sessions(

@@ -125,6 +125,24 @@ def canonical(url: str) -> str:
     return urldefrag(url.strip())[0]
 
 
+def followable(links: Sequence[str]) -> list[str]:
+    """The http(s) fetch units among ``links``, in order, once each: what a page leads to."""
+    found: dict[str, None] = {}
+    for link in links:
+        try:
+            url = canonical(link)
+        except ValueError:  # "http://[oops": nothing to follow
+            continue
+        if url.startswith(("http://", "https://")):
+            found[url] = None
+    return list(found)
+
+
+def _following(job: PageJob) -> bool:
+    """Whether links found on this job's page are followed at all."""
+    return bool(job.target.follow) and job.depth < job.target.max_depth
+
+
 def matches(url: str, patterns: Sequence[str]) -> bool:
     """Glob patterns match the whole URL; "re:" patterns are regular expressions (search)."""
     for pattern in patterns:
@@ -242,59 +260,75 @@ class Crawl:
     def _handle_result(self, job: PageJob, result: FetchResult) -> PageReport:
         name = job.target.name
         record = self._record(job, result)
+        following = _following(job)
         if result.not_modified:
-            outcome = self.archive.record_page(record)
-            self._follow(job, self._stored_links(job))
+            links, found_again = self._stored_links(job) if following else ([], False)
+            # Links found again in the stored body are kept with the page for next time.
+            outcome = self.archive.record_page(record, links=links if found_again else None)
+            self._follow(job, links)
             return PageReport(job.url, name, "not_modified", status=result.status, fetch_id=outcome["fetch_id"])
         state = self.archive.page_state(job.url) or {}
         same_body = state.get("body_sha256") == hashlib.sha256(result.body).hexdigest()
-        following = bool(job.target.follow) and job.depth < job.target.max_depth
         if same_body and not following:
             # Identical bytes: nothing to parse, nothing to follow; the fetch row is the record.
             outcome = self.archive.record_page(record)
             return PageReport(job.url, name, "unchanged", status=result.status, fetch_id=outcome["fetch_id"])
+        if same_body and state.get("has_links") and not state.get("parse_error"):
+            # Identical bytes whose links were recorded: follow them without parsing again.
+            outcome = self.archive.record_page(record, event=state.get("event"), parser=state.get("parser"))
+            self._follow(job, self.archive.page_links(job.url) or [])
+            return PageReport(job.url, name, "unchanged", status=result.status, fetch_id=outcome["fetch_id"],
+                              parser=state.get("parser"))
         doc = from_fetch(result, timezone=job.target.timezone)
-        if following:
-            self._follow(job, extract_links(doc))
+        anchors = extract_links(doc) if following else []
+        self._follow(job, anchors)  # before parsing, so the fetcher gets on with them meanwhile
         try:
             parsed = _parse(doc, job.parser)
         except ParseError as exc:
-            outcome = self.archive.record_page(record, parse_error=str(exc))
+            outcome = self.archive.record_page(record, parse_error=str(exc),
+                                               links=followable(anchors) if following else None)
             log.info("%s: %s", job.url, exc)
             return PageReport(job.url, name, "parse_error", status=result.status, fetch_id=outcome["fetch_id"],
                               error=str(exc))
         sessions = [s.to_dict() for s in parsed.sessions]
+        found = [*parsed.links, *(s.url for s in parsed.sessions if s.url)]
         outcome = self.archive.record_page(record, sessions=None if same_body else sessions,
-                                           event=parsed.event_name, parser=parsed.parser)
-        if following:
-            self._follow(job, [*parsed.links, *(s.url for s in parsed.sessions if s.url)])
+                                           event=parsed.event_name, parser=parsed.parser,
+                                           links=followable([*anchors, *found]) if following else None)
+        self._follow(job, found)
         for warning in parsed.warnings:
             log.info("%s: %s", job.url, warning)
         kind = "unchanged" if same_body else "changed"
         return PageReport(job.url, name, kind, status=result.status, fetch_id=outcome["fetch_id"],
                           parser=parsed.parser, sessions=sessions, changes=list(outcome.get("changes", [])))
 
-    def _stored_links(self, job: PageJob) -> list[str]:
-        """Links of a 304 page come from its stored body, so following still works."""
-        if not job.target.follow or job.depth >= job.target.max_depth:
-            return []
+    def _stored_links(self, job: PageJob) -> tuple[list[str], bool]:
+        """Links of a 304 page: those recorded with its body, else (True) found again in it."""
+        try:
+            links = self.archive.page_links(job.url)
+        except StoreError as exc:
+            log.info("%s: stored links unreadable, reading the body again: %s", job.url, exc)
+            links = None
+        if links is not None:
+            return links, False
+        # Recorded before links were kept, or while not following: parse the stored body once.
         state = self.archive.page_state(job.url) or {}
         if not state.get("fetch_id"):
-            return []
+            return [], False
         try:
             body = self.archive.fetch_body(int(state["fetch_id"]))
         except (SchedarcError, StoreError) as exc:
             log.info("%s: cannot re-read stored body for links: %s", job.url, exc)
-            return []
+            return [], False
         doc = from_bytes(job.url, body, content_type=state.get("media_type"), timezone=job.target.timezone)
-        links = extract_links(doc)
+        anchors = extract_links(doc)
         # The same bytes went through detection when they were stored: reuse its answer.
         parser = state.get("parser") if job.parser == "auto" and state.get("parser") else job.parser
         try:
             parsed = _parse(doc, parser)
         except ParseError:
-            return links
-        return [*links, *parsed.links, *(s.url for s in parsed.sessions if s.url)]
+            return followable(anchors), True
+        return followable([*anchors, *parsed.links, *(s.url for s in parsed.sessions if s.url)]), True
 
     def _follow(self, job: PageJob, links: list[str]) -> None:
         target = job.target

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,63 @@ def test_follow_patterns_depth_and_page_cap(http_server: LoopbackServer, db_path
     assert sum(http_server.hits[f"/event/{i}"] for i in range(10)) == 5
     assert not any(http_server.hits[f"/deeper/{i}"] for i in range(10))  # depth 2 is beyond max_depth
     assert all("#" not in url for url in fetched)
+
+
+def revalidating(server: LoopbackServer, path: str, body: str) -> None:
+    """Serve ``body`` with an ETag; answer 304 when the crawler sends that ETag back."""
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        if req.headers.get("If-None-Match") == '"1"':
+            req.send_response(304)
+            req.send_header("ETag", '"1"')
+            req.end_headers()
+            return
+        send(req, 200, body.encode(), headers={"ETag": '"1"'})
+
+    server.routes[path] = handler
+
+
+def linked_site(server: LoopbackServer, *, etag: bool) -> Target:
+    """A post naming two event pages (three exist), and a target following them one level deep."""
+    events = [server.url(f"/event/{i}") for i in range(3)]
+    for i in range(3):
+        server.add_page(f"/event/{i}", f"<html><body><p>talk {i}</p></body></html>")
+    post = link_page([events[0], events[1] + "#top", "mailto:x@example.org"])
+    if etag:
+        revalidating(server, "/post", post)
+    else:
+        server.add_page("/post", post)
+    return Target(name="p", urls=(server.url("/post"),), follow=(server.url("/event/*"),), max_depth=1)
+
+
+@pytest.mark.parametrize("etag", [True, False], ids=["304", "same body"])
+def test_a_recrawl_follows_the_links_recorded_at_first_parse(http_server: LoopbackServer, db_path: Path,
+                                                              etag: bool) -> None:
+    target = linked_site(http_server, etag=etag)
+    post, events = http_server.url("/post"), [http_server.url(f"/event/{i}") for i in range(3)]
+    run(db_path, target)
+    with Archive(db_path) as archive:
+        assert archive.page_links(post) == events[:2]  # absolute, no fragment, http(s) only
+        # Make the record name a page the body does not: following it proves the body is not read.
+        archive.record_page({"url": post, "fetched_at": "2026-01-01T00:00:00+00:00", "status": 304,
+                             "not_modified": True}, links=events)
+    again = run(db_path, target)
+    assert again.pages[0].outcome == ("not_modified" if etag else "unchanged")
+    assert [http_server.hits[f"/event/{i}"] for i in range(3)] == [2, 2, 1]
+
+
+def test_a_page_without_recorded_links_is_read_again_once(http_server: LoopbackServer, db_path: Path) -> None:
+    target = linked_site(http_server, etag=True)
+    post, events = http_server.url("/post"), [http_server.url(f"/event/{i}") for i in range(3)]
+    run(db_path, target)
+    with Archive(db_path) as archive:  # as an archive written before links were kept
+        archive.db.execute("UPDATE pages SET links = NULL")
+        archive.db.conn.commit()
+    again = run(db_path, target)
+    assert again.pages[0].outcome == "not_modified"
+    assert [http_server.hits[f"/event/{i}"] for i in range(3)] == [2, 2, 0]
+    with Archive(db_path, readonly=True) as archive:
+        assert archive.page_links(post) == events[:2]  # found in the stored body, kept for next time
 
 
 def test_failures_are_archived_and_crawl_goes_on(http_server: LoopbackServer, db_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from archive import Archive, ArchiveError
+from archive import SCHEMA_VERSION, Archive, ArchiveError
 from archive.schema import MIGRATIONS
 from tests.archive.records import at, fetch, session
 
@@ -51,7 +51,7 @@ def test_a_v1_archive_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
         Archive(old, readonly=True)  # read-only never migrates
 
     with Archive(old) as archive:
-        assert archive.db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert archive.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert archive.check() == []
         assert [(s["uid"], s["title"], s["speakers"], s["version"]) for s in archive.sessions()] == [
             ("k1", "Opening Keynote", ["Ada Park", "Bo Li"], 1)
@@ -110,3 +110,23 @@ def test_a_failed_migration_leaves_the_file_at_its_version(tmp_path: Path) -> No
         "Bo Li",
     ]
     db.close()
+
+
+def test_a_v2_archive_gains_page_links_unknown_until_recorded(tmp_path: Path) -> None:
+    old = tmp_path / "v2.db"
+    make_v1(old)
+    db = Database(old)
+    MIGRATIONS.apply(db, stop_before="0003_page_links")
+    assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    assert "links" not in db.table("pages").columns_dict
+    db.close()
+
+    with Archive(old) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert archive.page_links(URL) is None  # pages crawled before links were kept
+        assert archive.page_state(URL)["has_links"] is False  # type: ignore[index]
+        links = ["https://summit.example/event/1", "https://summit.example/event/2"]
+        archive.record_page(fetch(URL, None, fetched_at=at(3), status=304, not_modified=True), links=links)
+        assert archive.page_links(URL) == links
+        assert archive.page_state(URL)["has_links"] is True  # type: ignore[index]
+        assert archive.check() == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import Archive, ArchiveError
+from archive import SCHEMA_VERSION, Archive, ArchiveError
 from tests.archive.records import at, fetch, session
 
 SCHEDULE = "https://summit.example/schedule"
@@ -223,7 +223,7 @@ def test_stats(filled: Archive) -> None:
         "removed_sessions": 1,
         "versions": 7,
         "speakers": 3,
-        "schema_version": 2,
+        "schema_version": SCHEMA_VERSION,
     }
     assert {k: stats[k] for k in expected} == expected
     assert stats["database_bytes"] > 0

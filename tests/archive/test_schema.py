@@ -37,7 +37,7 @@ CREATE TABLE pages (
     body_sha256 TEXT REFERENCES bodies(sha256),
     last_fetched TEXT,
     last_changed TEXT
-, parsed_sha256 TEXT);
+, parsed_sha256 TEXT, links BLOB);
 CREATE INDEX pages_target ON pages(target);
 CREATE TABLE bodies (
     sha256 TEXT PRIMARY KEY,
@@ -158,16 +158,16 @@ def test_schema_is_exactly_this(archive: Archive) -> None:
 
 
 def test_schema_version_and_settings(archive: Archive, db_path: Path) -> None:
-    assert SCHEMA_VERSION == 2
-    assert archive.db.execute("PRAGMA user_version").fetchone() == (2,)
+    assert SCHEMA_VERSION == 3
+    assert archive.db.execute("PRAGMA user_version").fetchone() == (3,)
     assert archive.db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert archive.db.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert archive.db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
     applied = archive.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall()
-    assert applied == [("0001_foundation",), ("0002_history",)]
+    assert applied == [("0001_foundation",), ("0002_history",), ("0003_page_links",)]
     archive.close()
     with Archive(db_path) as again:  # opening a current archive migrates nothing
-        assert again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (2,)
+        assert again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (3,)
 
 
 def test_views_answer_plain_sql(archive: Archive) -> None:

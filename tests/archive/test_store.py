@@ -265,6 +265,30 @@ def test_failed_and_not_modified_fetches(archive: Archive) -> None:
     assert one(archive, "SELECT count(*) FROM sessions") == 0
 
 
+def test_page_links_belong_to_the_current_body(archive: Archive) -> None:
+    first = ["https://summit.example/event/1", "https://summit.example/événement/2"]
+    archive.record_page(fetch(URL, b"v1", fetched_at=at(1)), links=first)
+    assert archive.page_links(URL) == first
+    assert archive.page_state(URL)["has_links"] is True  # type: ignore[index]
+    # A 304, a failure and the same body again, none with links: the recorded ones stand.
+    archive.record_page(fetch(URL, None, fetched_at=at(2), status=304, not_modified=True))
+    archive.record_page(fetch(URL, None, fetched_at=at(3), status=None, error="timed out"))
+    archive.record_page(fetch(URL, b"v1", fetched_at=at(4)))
+    assert archive.page_links(URL) == first
+    # The same body with links (found again): they replace the old list.
+    archive.record_page(fetch(URL, b"v1", fetched_at=at(5)), links=first[:1])
+    assert archive.page_links(URL) == first[:1]
+    # A new body without links: the old body's links no longer describe the page.
+    archive.record_page(fetch(URL, b"v2", fetched_at=at(6)))
+    assert archive.page_links(URL) is None
+    assert archive.page_state(URL)["has_links"] is False  # type: ignore[index]
+    archive.record_page(fetch(URL, b"v3", fetched_at=at(7)), links=[])
+    assert archive.page_links(URL) == []  # known to lead nowhere, unlike unknown (None)
+    assert archive.page_links("https://unknown.example/") is None
+    with pytest.raises(ArchiveError, match="list of URLs"):
+        archive.record_page(fetch(URL, b"v4", fetched_at=at(8)), links="https://summit.example/")
+
+
 def test_one_transaction_per_page(archive: Archive) -> None:
     archive.record_page(fetch(URL, b"v1", fetched_at=at(1)), sessions=[session("a", "A")])
     with pytest.raises(ArchiveError, match="has no uid"):
