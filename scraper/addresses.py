@@ -57,6 +57,8 @@ def refusal(address: str | IPAddress) -> str | None:
         return "unique-local"
     if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
         return "site-local"
+    if ip.is_reserved:
+        return "reserved"
     if ip.is_private:
         return "private"
     if not ip.is_global:

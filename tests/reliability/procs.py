@@ -67,10 +67,13 @@ class Child:
     """A started subprocess whose output goes to files (no pipe can fill up and stall it)."""
 
     def __init__(self, argv: list[str], workdir: Path, *, name: str = "child",
-                 env: dict[str, str] | None = None, measure: bool = False) -> None:
-        """``measure``: start through LAUNCHER for a true peak RSS (kill() then stops the launcher only)."""
+                 env: dict[str, str] | None = None, measure: bool = False, logs: Path | None = None) -> None:
+        """Run ``argv`` in ``workdir``; its output goes to files in ``logs`` (default: ``workdir``).
+
+        ``measure``: start through LAUNCHER, for a true peak RSS.
+        """
         self.argv = argv
-        self._out = workdir / f"{name}.{time.monotonic_ns()}.out"
+        self._out = (logs or workdir) / f"{name}.{time.monotonic_ns()}.out"
         self._err = self._out.with_suffix(".err")
         self._report = self._out.with_suffix(".rss") if measure else None
         command = [sys.executable, "-S", "-c", LAUNCHER, str(self._report), *argv] if self._report else argv
@@ -129,9 +132,9 @@ class Child:
             wall=time.monotonic() - self.started, peak_rss_mb=maxrss_kb / 1024, killed=killed)
 
 
-def run(argv: list[str], workdir: Path, *, timeout: float = 120.0) -> Finished:
+def run(argv: list[str], workdir: Path, *, timeout: float = 120.0, logs: Path | None = None) -> Finished:
     """Run ``argv`` to its end in ``workdir``, measuring its peak RSS."""
-    return Child(argv, workdir, measure=True).wait(timeout)
+    return Child(argv, workdir, measure=True, logs=logs).wait(timeout)
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 60.0, every: float = 0.005,
