@@ -42,17 +42,28 @@ def parse_csv(doc: Document, parser: str) -> ParseResult:
     _check_size(doc)
     text = doc.text.lstrip("\ufeff")
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        reader = csv.reader(io.StringIO(text, newline=""))
+        fields = [f.strip().lower() for f in next(reader, [])]
         if "name" not in fields or "event_start" not in fields:
             raise ParseError(
                 f"{doc.url}: not a Sched session export (no name/event_start columns)",
                 hint="export with api/session/list?format=csv, or choose another parser",
             )
-        rows = [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+        rows = [_record(fields, row) for row in reader if row]
     except csv.Error as exc:
         raise ParseError(f"{doc.url}: broken CSV: {exc}", hint="fetch the export again") from exc
     return _sessions(doc, parser, rows)
+
+
+def _record(fields: list[str], row: list[str]) -> dict[str, Any]:
+    """One CSV row keyed by the header's lowercased names, as csv.DictReader would key it:
+    missing cells None, surplus cells a list under ''."""
+    record: dict[str, Any] = dict(zip(fields, row, strict=False))
+    if len(row) > len(fields):
+        record[""] = row[len(fields) :]
+    elif len(row) < len(fields):
+        record.update(dict.fromkeys(fields[len(row) :]))
+    return record
 
 
 def parse_json(doc: Document, parser: str) -> ParseResult:
@@ -132,6 +143,8 @@ def _sessions(doc: Document, parser: str, rows: Iterable[Mapping[str, Any]]) -> 
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # nearly every cell: skip the isinstance chain
+        return value
     if value is None:
         return ""
     if isinstance(value, list):
