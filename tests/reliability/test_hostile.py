@@ -11,15 +11,21 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from archive import Archive
+from scraper import parsers
+from scraper.config import Config, Target
+from scraper.crawl import Crawl
+from scraper.fetch import FetchSettings
+from scraper.models import Document, ParseResult
 from tests.loopback import LoopbackServer, send
 from tests.reliability import hostile, state
 from tests.reliability.figures import record
 from tests.reliability.procs import run, schedarc
+from tests.sitegen import BASE, ics
 
 #: Peak RSS bound of one hostile crawl (max_bytes is the default 20 MB). A process with
 #: schedarc imported takes ~45 MB; measured figures are in RELIABILITY.md.
@@ -170,3 +176,35 @@ def _case_checks(case: Case, site: HostileSite, archive: Archive, page: dict[str
         assert "lollollol" not in text  # entities were not expanded
         assert site.secret not in text  # no local file was read
         assert site.server.hits["/xxe-probe"] == 0  # no URL was fetched by the XML parser
+
+
+class Crasher:
+    """A parser with a bug: what a page no fuzzer thought of would do."""
+
+    name: ClassVar[str] = "crasher"
+    description: ClassVar[str] = "raises RecursionError"
+
+    def detect(self, doc: Document) -> float:
+        return 0.0
+
+    def parse(self, doc: Document) -> ParseResult:
+        raise RecursionError("maximum recursion depth exceeded")
+
+
+def test_a_crashing_parser_costs_its_page_not_the_crawl(http_server: LoopbackServer, db_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    parsers.names()  # the built-in parsers are registered first
+    monkeypatch.setitem(parsers._REGISTRY, "crasher", Crasher())
+    http_server.add_page("/a.ics", ics(BASE), "text/calendar")
+    http_server.add_page("/b.ics", ics(BASE, name="Other"), "text/calendar")
+    targets = (Target(name="buggy", urls=(http_server.url("/a.ics"),), parser="crasher", timezone="UTC"),
+               Target(name="fine", urls=(http_server.url("/b.ics"),), timezone="UTC"))
+    settings = FetchSettings(retries=0, delay_per_host=0.0, obey_robots=False)
+    with Archive(db_path) as archive:
+        run_id = archive.start_run("crawl", [])
+        summary = Crawl(archive, Config(None, db_path, settings, targets), run_id=run_id).run(list(targets))
+        buggy, fine = sorted(summary.pages, key=lambda p: p.target)
+        assert buggy.outcome == "parse_error" and "crasher parser crashed (RecursionError" in (buggy.error or "")
+        assert fine.outcome == "changed" and len(fine.sessions) == len(BASE)
+        assert archive.fetch_body(buggy.fetch_id or 0) == ics(BASE).encode()  # kept for a reparse
+        assert archive.check() == []
