@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from archive import SCHEMA_VERSION, Archive, ArchiveError
+from archive.query import search
 from tests.archive.records import at, fetch, session
 
 SCHEDULE = "https://summit.example/schedule"
@@ -126,6 +127,23 @@ def test_search_is_full_text_and_safe(filled: Archive) -> None:
     assert len(filled.search("security", limit=1)) == 1
     with pytest.raises(ArchiveError, match="nothing to search"):
         filled.search("   ")
+
+
+def test_search_ranks_all_matches_up_to_a_cap_then_the_newest(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        # Ten sessions with the word; the older a session, the more it is about clouds.
+        talks = [session(f"t{i}", "cloud " * (10 - i) + f"talk {i}") for i in range(10)]
+        for i, talk in enumerate(talks):
+            archive.record_page(fetch(f"{SCHEDULE}/{i}", b"s", fetched_at=at(1)), sessions=[talk])
+        everything = [s["uid"] for s in search(archive.db, "cloud", limit=3, ranked=10)]
+        assert everything == ["t0", "t1", "t2"]  # few enough matches: best first, over all of them
+        newest = [s["uid"] for s in search(archive.db, "cloud", limit=3, ranked=4)]
+        assert newest == ["t6", "t7", "t8"]  # the best of the four newest (t6..t9)
+        assert [s["uid"] for s in search(archive.db, "talk 2", limit=3, ranked=4)] == ["t2"]  # more words reach it
+        assert archive.search("cloud", limit=0) == []
+        # A session a reparse has not reached (version 0) is never found; the limit is still filled.
+        archive.db.execute("UPDATE sessions SET version = 0 WHERE uid IN ('t0', 't1')")
+        assert [s["uid"] for s in search(archive.db, "cloud", limit=3, ranked=10)] == ["t2", "t3", "t4"]
 
 
 def test_changes_match_what_record_page_returned(db_path: Path) -> None:
