@@ -12,6 +12,8 @@ from scraper.parsers import markup
 
 #: /event/ID with an optional slug; ids are 32 hex digits (2012) or short (today).
 EVENT_PATH = re.compile(r"^(?:[a-z]+:)?(?://[^/?#]*)?[^?#]*?(?:^|/)event/([A-Za-z0-9]{3,40})(?:/|$|[?#])")
+#: What urllib would rewrite or refuse in an absolute href: controls, spaces, IPv6, params.
+_NOT_PLAIN = re.compile(r"[\x00-\x20\x7f\[\];]")
 
 
 def event_id(href: str | None) -> str | None:
@@ -50,9 +52,30 @@ def origin(base: str) -> str:
 
 
 def session_url(site: str, base: str, href: str) -> str | None:
-    """:func:`canonical`, with a fast path for the relative and site-absolute hrefs of list pages."""
-    if site and not href.startswith(("http:", "https:", "//")):
+    """:func:`canonical`, with fast paths for the hrefs of list pages and full schedules."""
+    if href.startswith(("http://", "https://")):
+        return _plain_absolute(href) or canonical(base, href)
+    if site and not href[:6].lower().startswith(("http:", "https:", "//")):  # "HTTPS://x" too
         path = href.split("#", 1)[0].split("?", 1)[0]
         at = path.find("event/")
         return site + "/" + path[at:] if at >= 0 else canonical(base, href)
     return canonical(base, href)
+
+
+def _plain_absolute(href: str) -> str | None:
+    """:func:`canonical` of a plain absolute http(s) href by string slicing; None when the
+    href is anything but plain (then urllib decides: spaces, controls, IPv6, non-ASCII,
+    ';' path parameters)."""
+    if not href.isascii() or _NOT_PLAIN.search(href):
+        return None
+    scheme, rest = href.split("://", 1)
+    end = len(rest)
+    for mark in "/?#":
+        at = rest.find(mark)
+        if 0 <= at < end:
+            end = at
+    netloc, path = rest[:end], rest[end:].split("#", 1)[0].split("?", 1)[0]
+    if not netloc:
+        return None
+    at = path.find("/event/")
+    return f"{scheme}://{netloc}{path[at:] if at >= 0 else path}"

@@ -13,7 +13,7 @@ from scraper.document import from_path
 from scraper.errors import ParseError
 from scraper.models import Document
 from scraper.parsers.sched import SchedParser
-from scraper.parsers.sched_urls import canonical, event_id
+from scraper.parsers.sched_urls import canonical, event_id, origin, session_url
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "parsers" / "sched"
 SITE = "https://kccnceu2026.sched.com"
@@ -255,6 +255,26 @@ def test_event_id(href: str, expected: str | None) -> None:
 
 def test_relative_event_links_resolve_at_the_site_root() -> None:
     assert canonical(f"{SITE}/list/simple/", "event/27FVb/title#x") == f"{SITE}/event/27FVb/title"
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://other.sched.com/list/event/27FVb/title?iframe=no#x",
+        "http://Host.Example:8080/event/abc",
+        "https://host.example",
+        "https://host.example?q=1",
+        "https://host.example/a/event/27FVb/slug;jsessionid=1",  # path parameters: urllib's way
+        "https://[::1]/event/27FVb",
+        "https://host.example/event/27FVb/a b",
+        "https://hôst.example/event/27FVb",
+        "HTTPS://host.example/event/27FVb",
+        "http:///event/27FVb",
+    ],
+)
+def test_session_urls_of_absolute_links_match_the_canonical_form(href: str) -> None:
+    for base in (f"{SITE}/list/simple/", "file:///tmp/saved.html", ""):
+        assert session_url(origin(base), base, href) == canonical(base, href)
 
 
 # --- bad input ------------------------------------------------------------------------------
