@@ -10,16 +10,17 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive import Archive
 from archive.errors import ArchiveError as StoreError
 from scraper import __version__, parsers
-from scraper.config import Config, load
 from scraper.errors import ConfigError, SchedarcError
-from scraper.timeparse import zone
+
+if TYPE_CHECKING:
+    from archive import Archive
+    from scraper.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from scraper.config import load  # the fetch stack behind it: only for commands that read config
+
             self._config = load(self.config_option, required=bool(self.config_option))
         return self._config
 
@@ -44,6 +47,8 @@ class App:
         return Path(self.db_option) if self.db_option else self.config.archive_path
 
     def archive(self, *, readonly: bool = False) -> Archive:
+        from archive import Archive
+
         return Archive(self.db_path, readonly=readonly)
 
 
@@ -71,6 +76,8 @@ class SchedarcGroup(click.Group):
 def check_timezone(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """Validate --timezone early: ConfigError (exit 2) naming what to write instead."""
     if value is not None:
+        from scraper.timeparse import zone
+
         try:
             zone(value)
         except ConfigError:
@@ -132,5 +139,6 @@ def main() -> None:
     cli.main(prog_name="schedarc", windows_expand_args=False)
 
 
-# The command modules decorate `cli`; importing them last registers their commands.
+# The command modules decorate `cli`; importing them last registers their commands. They import
+# what their commands need inside the commands, so start-up (every cron run) loads only that.
 from scraper import cli_archive, cli_crawl, cli_demo, cli_export, cli_fetch  # noqa: E402, F401

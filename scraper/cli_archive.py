@@ -10,7 +10,6 @@ import click
 
 from scraper import parsers
 from scraper.cli import App, cli, pass_app
-from scraper.document import from_bytes
 from scraper.errors import ConfigError, ParseError, SchedarcError
 from scraper.output import describe_change, emit_json, sessions_table, short_time, table
 
@@ -177,6 +176,8 @@ def query(app: App, sql: str, as_json: bool) -> None:
 @pass_app
 def reparse(app: App, page: str | None, timezone: str | None, as_json: bool) -> None:
     """Rebuild sessions and versions from stored bodies with today's parsers (no network)."""
+    from scraper.document import from_bytes
+
     config = app.config
     zones = {t.name: t.timezone for t in config.targets}
     forced = {t.name: t.parser for t in config.targets}

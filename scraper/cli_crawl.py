@@ -8,18 +8,17 @@ import math
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scraper.cli import App, cli, pass_app
-from scraper.config import Config, Target
-from scraper.crawl import Crawl, CrawlSummary, is_due
 from scraper.errors import ConfigError
-from scraper.lock import CrawlLock
-from scraper.notify import notify
 from scraper.output import describe_change, emit_json
-from scraper.progress import Progress
+
+if TYPE_CHECKING:
+    from scraper.config import Config, Target
+    from scraper.crawl import CrawlSummary
 
 
 def _select(config: Config, names: tuple[str, ...]) -> list[Target]:
@@ -92,6 +91,11 @@ def crawl(app: App, due: bool, names: tuple[str, ...], fail_fast: bool, dry_run:
         elif not quiet:
             click.echo("crawl: no target is due", err=True)
         return
+    from scraper.crawl import Crawl
+    from scraper.lock import CrawlLock
+    from scraper.notify import notify
+    from scraper.progress import Progress
+
     with CrawlLock(app.db_path, wait=math.inf if wait else None), app.archive() as archive:
         run_id = archive.start_run("crawl", sys.argv[1:])
         with Progress() as progress:
@@ -111,6 +115,8 @@ def crawl(app: App, due: bool, names: tuple[str, ...], fail_fast: bool, dry_run:
 
 
 def _due(app: App, targets: list[Target], moment: datetime) -> list[Target]:
+    from scraper.crawl import is_due
+
     if not app.db_path.exists():
         return targets
     with app.archive(readonly=True) as archive:

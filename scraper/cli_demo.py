@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from scraper.cli import App, cli, pass_app
-from scraper.demo.run import run_demo
 
 
 @cli.command()
@@ -19,6 +18,8 @@ def demo(app: App) -> None:
     Works offline: the site is served from this process on a free loopback port.
     The archive goes to ./schedarc-demo.db unless --db is given.
     """
+    from scraper.demo.run import run_demo
+
     db_path = Path(app.db_option) if app.db_option else Path("schedarc-demo.db")
     ok = run_demo(db_path, click.echo, lambda line: click.echo(line, err=True))
     if not ok:

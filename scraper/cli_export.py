@@ -13,19 +13,16 @@ from typing import IO, Any
 
 import click
 
-from archive import export
-from archive.warc import write_cdxj, write_warc
 from scraper import __version__
-from scraper.backfill import DEFAULT_CDX_API, Backfill
 from scraper.cli import App, check_timezone, cli, pass_app
 from scraper.cli_fetch import require_http
 from scraper.errors import ConfigError, SchedarcError
-from scraper.fetch import Fetcher
-from scraper.ingest import Ingest, config_hints
 from scraper.output import emit_json
-from scraper.warc_import import import_plan, plan
 
 FORMATS = ("json", "csv", "ics", "warc")
+# scraper.backfill.DEFAULT_CDX_API, spelled here so that the CLI starts without the import stack
+# (icalendar, warcio, ingest) these commands need; a test keeps the two equal.
+DEFAULT_CDX_API = "https://web.archive.org"
 
 
 def _since(value: str | None) -> str | None:
@@ -66,6 +63,8 @@ def _output(path: str | None) -> Iterator[IO[bytes]]:
 
 def _text_export(app: App, fmt: str, *, event: str | None, page: str | None, since: str | None,
                  history: bool, output: str | None) -> None:
+    from archive import export
+
     with app.archive(readonly=True) as archive:
         if fmt == "ics":
             rows = [*export.current_rows(archive.db, event=event, page=page, since=since),
@@ -91,6 +90,8 @@ def _text_export(app: App, fmt: str, *, event: str | None, page: str | None, sin
 
 def _warc_export(app: App, *, event: str | None, page: str | None, since: str | None, output: str | None,
                  cdx: str | None) -> None:
+    from archive.warc import write_cdxj, write_warc
+
     gzip = not (output or "").endswith(".warc")
     filename = Path(output).name if output else "stdout.warc.gz"
     with app.archive(readonly=True) as archive, _output(output) as out:
@@ -177,6 +178,9 @@ def import_warc(app: App, files: tuple[str, ...], timezone: str | None, as_json:
     Each response keeps its WARC-Date as its fetch time and is imported oldest first;
     the files are checked whole before anything is written.
     """
+    from scraper.ingest import Ingest, config_hints
+    from scraper.warc_import import import_plan, plan
+
     planned = plan([Path(name) for name in files])
     hints = config_hints(app.config, timezone=timezone)
     with app.archive() as archive:
@@ -207,6 +211,10 @@ def backfill(app: App, url: str, from_year: int | None, to_year: int | None, cdx
     Each distinct capture is fetched raw (id_ mode) politely, with retries, and archived
     with its capture time, so the page's history starts before the first crawl.
     """
+    from scraper.backfill import Backfill
+    from scraper.fetch import Fetcher
+    from scraper.ingest import Ingest, config_hints
+
     require_http(url)
     require_http(cdx_api)
     if from_year is not None and to_year is not None and from_year > to_year:

@@ -9,13 +9,8 @@ import click
 
 from scraper import parsers
 from scraper.cli import App, check_timezone, cli, pass_app
-from scraper.config import Target
-from scraper.crawl import Crawl
-from scraper.document import from_fetch, from_path
 from scraper.errors import SchedarcError
-from scraper.fetch import Fetcher
 from scraper.output import emit_json, sessions_table
-from scraper.progress import Progress
 
 
 def require_http(url: str) -> None:
@@ -44,7 +39,11 @@ def parse(app: App, source: str, parser_name: str, timezone: str | None, base_ur
       schedarc parse post.md --timezone America/Los_Angeles
       curl -s https://example.sched.com/all.ics | schedarc parse - --json
     """
+    from scraper.document import from_fetch, from_path
+
     if source.startswith(("http://", "https://")) or "://" in source:
+        from scraper.fetch import Fetcher
+
         require_http(source)
         with Fetcher(app.config.fetch) as fetcher:
             doc = from_fetch(fetcher.fetch(source), timezone=timezone)
@@ -81,6 +80,10 @@ def fetch(app: App, urls: tuple[str, ...], parser_name: str, timezone: str | Non
     Fetches use the [fetch] settings of config.toml: retries, robots.txt, per-host
     pacing. Exit 1 when a URL failed or no page held sessions.
     """
+    from scraper.config import Target
+    from scraper.crawl import Crawl
+    from scraper.progress import Progress
+
     for url in urls:
         require_http(url)
     if parser_name != "auto":

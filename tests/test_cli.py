@@ -150,3 +150,12 @@ def test_subprocess_entry_point_and_help(tmp_path: Path) -> None:
     assert len(json.loads(done.stdout)) == 6
     helped = subprocess.run([*argv, "--help"], capture_output=True, text=True, timeout=60, check=False)
     assert helped.returncode == 0 and "Exit codes" in helped.stdout
+
+
+def test_start_up_loads_only_what_the_command_needs() -> None:
+    # Every cron run pays for start-up: commands import their heavy stacks when they run.
+    probe = ("import sys, scraper.cli; heavy = ('requests', 'sqlite_utils', 'icalendar', 'warcio', 'lxml', 'bs4',"
+             " 'rich', 'charset_normalizer', 'scraper.crawl', 'scraper.ingest');"
+             " print(sorted(m for m in heavy if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

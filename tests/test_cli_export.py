@@ -223,3 +223,9 @@ def test_backfill_errors(wayback: Wayback, db_path: Path) -> None:
     wayback.cdx_body = b""
     code, _, err, _ = invoke("backfill", PAGE, "--cdx-api", wayback.api, "--from", "2019", db=db_path)
     assert code == 1 and err.splitlines()[-1].startswith("Error: ") and "no captures" in err
+
+
+def test_the_backfill_default_is_the_backfill_modules() -> None:
+    from scraper import backfill, cli_export  # cli_export spells it out to start without backfill's imports
+
+    assert cli_export.DEFAULT_CDX_API == backfill.DEFAULT_CDX_API
