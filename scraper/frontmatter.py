@@ -9,13 +9,10 @@ it as prose would lose the post's date and author.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-import yaml
 
 from scraper.errors import ParseError
 
@@ -74,6 +71,8 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
 
 
 def _load_yaml(block: str, source: str) -> Mapping[str, Any]:
+    import yaml  # here, not at the top: only posts with front matter pay for importing it
+
     try:
         meta = yaml.safe_load(block)
     except (ValueError, OverflowError, RecursionError) as exc:  # a date like 2026-02-30, nesting too deep
@@ -91,6 +90,8 @@ def _load_yaml(block: str, source: str) -> Mapping[str, Any]:
 
 
 def _load_toml(block: str, source: str) -> Mapping[str, Any]:
+    import tomllib  # here, not at the top: only posts with front matter pay for importing it
+
     try:
         meta = tomllib.loads(block)
     except RecursionError:

@@ -3,7 +3,7 @@
 Input is Markdown with YAML/TOML front matter (Jekyll, Hugo) or a rendered page
 (WordPress, Jekyll, Ghost). Sessions are found as links followed by times, headings
 with times, time slots, tables of talks and talks in running prose (see
-:mod:`blogpost_extract` and :mod:`blogpost_tables`); details ("Speakers:", rooms,
+:mod:`_blogpost_extract` and :mod:`_blogpost_tables`); details ("Speakers:", rooms,
 descriptions) are joined from the session's own lines or from a section about it.
 
 Times: a missing year comes from the post's date (front matter ``date``, ``<time
@@ -22,29 +22,16 @@ joins the one parsed from the Sched page; otherwise ``stable_uid(page, title)``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import ClassVar
 from urllib.parse import urlsplit
 
 from scraper.frontmatter import has_front_matter
-from scraper.models import Document, ParseResult, Session, stable_uid
+from scraper.models import Document, ParseResult
 from scraper.parsers import register
-from scraper.parsers.blogpost_blocks import Block, blocks
-from scraper.parsers.blogpost_details import (
-    Details,
-    SectionIndex,
-    describing,
-    read_details,
-    sections,
-    title_and_people,
-)
-from scraper.parsers.blogpost_extract import Draft, block_drafts
-from scraper.parsers.blogpost_page import MARKDOWN_TYPES, Post, is_markdown, load_post
-from scraper.parsers.blogpost_tables import table_drafts
-from scraper.timeparse import zone_name
 
 HEAD_CHARS = 64 * 1024
-_SCHED_EVENT = re.compile(r"^/event/([A-Za-z0-9]+)")
+MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown", "text/x-web-markdown"})
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
 _NOT_POSTS = frozenset({
     "text/calendar", "application/json", "application/ld+json", "text/csv", "application/xml",
     "text/xml", "application/rss+xml", "application/atom+xml", "application/pdf",
@@ -127,92 +114,18 @@ class BlogPostParser:
 
     def parse(self, doc: Document) -> ParseResult:
         """Sessions, links and the event's name; ParseError for malformed front matter."""
-        post = load_post(doc)
-        found = blocks(post)
-        drafts = block_drafts(post, found, lambda block, day: table_drafts(post, block, day))
-        sessions = _sessions(post, found, drafts)
-        warnings = []
-        unzoned = sum(1 for d in drafts if d.when is not None and d.when.unzoned)
-        if unzoned:
-            warnings.append(
-                f"{doc.url}: {unzoned} time(s) without a time zone left without a start; "
-                "pass --timezone (or set the target's timezone)"
-            )
-        return ParseResult(self.name, sessions, post.links(), post.event_name(), warnings)
+        # The reading half imports BeautifulSoup and markdown-it (~150 ms, ~15 MiB): only
+        # blog posts pay for them, not a crawl of Sched pages that merely detects.
+        from scraper.parsers._blogpost_sessions import read_post
+
+        return read_post(doc, self.name, is_markdown(doc))
 
 
-def _sessions(post: Post, found: Sequence[Block], drafts: list[Draft]) -> list[Session]:
-    heading_sections = SectionIndex(sections(found))
-    anchors = {d.order for d in drafts} | {d.details_from - 1 for d in drafts if d.details_from}
-    by_uid: dict[str, Session] = {}
-    for draft in drafts:
-        session = _session(post, found, draft, heading_sections, anchors)
-        if session is None:
-            continue
-        earlier = by_uid.get(session.uid)
-        if earlier is None:
-            by_uid[session.uid] = session
-        else:
-            _merge(earlier, session)
-    return list(by_uid.values())
-
-
-def _session(
-    post: Post, found: Sequence[Block], draft: Draft, heading_sections: SectionIndex, anchors: set[int]
-) -> Session | None:
-    title, named = title_and_people(draft.title)
-    if not title:
-        return None
-    own = read_details(_body(found, draft.details_from, anchors)) if draft.details_from else Details()
-    section = heading_sections.find(draft.url, title)
-    joined = read_details(section.body) if section is not None else Details()
-    if section is not None and not named:
-        named = title_and_people(section.heading.text)[1]
-    speakers: list[str] = []
-    for name in [*named, *draft.speakers, *own.speakers, *joined.speakers]:
-        if name not in speakers:
-            speakers.append(name)
-    if not speakers and draft.first_person and post.author:
-        speakers = [post.author]
-    when = draft.when
-    start, end = (when.start, when.end) if when is not None else (None, None)
-    return Session(
-        title=title,
-        uid=_uid(post, draft.url, title),
-        speakers=speakers,
-        start=start,
-        end=end,
-        timezone=post.context.timezone or zone_name(start),
-        room=draft.room or own.room or joined.room,
-        track=draft.track or own.track or joined.track,
-        url=draft.url,
-        description=draft.description or own.description or joined.description,
-    )
-
-
-def _body(found: Sequence[Block], start: int, anchors: set[int]) -> list[Block]:
-    """The blocks after a session's title and time that describe it."""
-    body: list[Block] = []
-    for block in found[start:]:
-        if block.kind not in ("text", "item") or block.index in anchors:
-            break
-        body.append(block)
-    return describing(body)
-
-
-def _uid(post: Post, url: str | None, title: str) -> str:
-    if url:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        match = _SCHED_EVENT.match(parts.path)
-        if match and host.endswith(("sched.com", "sched.org")):
-            return match.group(1)
-    return stable_uid(post.source, title)
-
-
-def _merge(kept: Session, other: Session) -> None:
-    """The same talk listed twice (a summary table and a section): fill the gaps."""
-    for name in ("start", "end", "room", "track", "url", "description"):
-        if getattr(kept, name) is None:
-            setattr(kept, name, getattr(other, name))
-    kept.speakers.extend(n for n in other.speakers if n not in kept.speakers)
+def is_markdown(doc: Document) -> bool:
+    """Markdown by media type, or by front matter / file suffix when the type says nothing."""
+    if doc.media_type in MARKDOWN_TYPES:
+        return True
+    if doc.media_type not in ("", "text/plain", "application/octet-stream"):
+        return False
+    path = urlsplit(doc.url).path.lower()
+    return path.endswith(MARKDOWN_SUFFIXES) or doc.text.lstrip("\ufeff").startswith(("---", "+++"))

@@ -16,10 +16,6 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from itertools import islice
 from typing import ClassVar
 
-import icalendar
-from dateutil.rrule import rrule, rrulestr
-from icalendar.timezone import tzp
-
 from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import register
 from scraper.parsers._feed import absolute, failure, head, prose, unique_uids, url_has, zone_or_none
@@ -57,6 +53,10 @@ class _Zones:
         known = zone_or_none(tzid)
         if known is not None:
             return known, tzid
+        # icalendar (~50 ms to import) only for names that are not IANA ones: most feeds never need it
+        import icalendar
+        from icalendar.timezone import tzp
+
         with pywarnings.catch_warnings():
             pywarnings.simplefilter("ignore")  # "globally unique TZID guessed": that is the point
             guessed = tzp.timezone(tzid)
@@ -342,6 +342,8 @@ class IcalParser:
                 clock.warnings.append(f"VEVENT {event.text('UID')}: RRULE {text!r} not expanded")
                 moments.append(start)
             else:
+                from dateutil.rrule import rrule, rrulestr  # only recurring events need it
+
                 parts = [part for part in text.split(";") if not part.startswith("UNTIL=")]
                 until = next((part[6:] for part in text.split(";") if part.startswith("UNTIL=")), None)
                 try:

@@ -8,7 +8,7 @@
 - a talk in running prose: a sentence with a link and a time ("I will be one of the
   panelists on the [Governance Policy Panel](url) Tuesday at 4pm");
 - a line that is only a date ("## Tuesday, Nov. 5") sets the day for bare times below.
-Tables are read by :mod:`blogpost_tables`.
+Tables are read by :mod:`_blogpost_tables`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from scraper.parsers.blogpost_blocks import Block, Link
-from scraper.parsers.blogpost_details import first_person, is_label_block, label_of, remainder, trim
-from scraper.parsers.blogpost_page import Post
+from scraper.parsers._blogpost_blocks import Block, Link
+from scraper.parsers._blogpost_details import first_person, is_label_block, label_of, remainder, trim
+from scraper.parsers._blogpost_page import Post
 from scraper.text import split_title_speakers
 from scraper.timeparse import TimeSpan, find_times
 

@@ -27,9 +27,6 @@ from scraper.timeparse import TimeContext, parse_iso
 #: A blog post is small; past this it is a misdetected page, and the tree would be huge.
 MAX_POST_CHARS = 4 * 1024 * 1024
 
-MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown", "text/x-web-markdown"})
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
-
 # Where a post's own text lives, most specific first (WordPress, Jekyll, Hugo, Ghost,
 # h-entry): ("attr", value) pairs read as itemprop=, class~=, tag name, id=.
 _CONTENT_MARKS: tuple[tuple[str, str], ...] = (
@@ -107,24 +104,15 @@ class Post:
         return None
 
 
-def is_markdown(doc: Document) -> bool:
-    """Markdown by media type, or by front matter / file suffix when the type says nothing."""
-    if doc.media_type in MARKDOWN_TYPES:
-        return True
-    if doc.media_type not in ("", "text/plain", "application/octet-stream"):
-        return False
-    path = urlsplit(doc.url).path.lower()
-    return path.endswith(MARKDOWN_SUFFIXES) or doc.text.lstrip("\ufeff").startswith(("---", "+++"))
-
-
-def load_post(doc: Document) -> Post:
-    """Build the Post for ``doc`` (Markdown or HTML); ParseError for malformed front matter."""
+def load_post(doc: Document, markdown: bool) -> Post:
+    """Build the Post for ``doc`` (a Markdown source when ``markdown``, else HTML); ParseError
+    for malformed front matter."""
     if len(doc.text) > MAX_POST_CHARS:
         raise ParseError(
             f"{doc.url}: {len(doc.text)} characters is too large for a blog post",
             hint="choose another parser with --parser NAME",
         )
-    if is_markdown(doc):
+    if markdown:
         front = split_front_matter(doc.text, doc.url)
         soup = _soup(_render_markdown(front.body))
         return _post(doc, soup.body or soup, soup, front)

@@ -12,9 +12,9 @@ import re
 
 from bs4 import Tag
 
-from scraper.parsers.blogpost_blocks import Block, cell_block
-from scraper.parsers.blogpost_extract import Draft, best_link
-from scraper.parsers.blogpost_page import Post
+from scraper.parsers._blogpost_blocks import Block, cell_block
+from scraper.parsers._blogpost_extract import Draft, best_link
+from scraper.parsers._blogpost_page import Post
 from scraper.text import clean_or_none, split_speakers
 from scraper.timeparse import TimeContext, TimeSpan, find_times
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urldefrag
 
 from scraper.models import normalise_title
-from scraper.parsers.blogpost_blocks import Block
+from scraper.parsers._blogpost_blocks import Block
 from scraper.text import clean, looks_like_name, split_speakers, split_title_speakers
 from scraper.timeparse import TimeSpan, find_times
 
