@@ -10,6 +10,7 @@ which knows how to turn them into tzinfo objects.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -145,45 +146,61 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
     events: list[Component] = []
     event: Component | None = None
     seen_calendar = False
-    # finditer, not findall: a 50 MB feed must not become one list of every line first
-    for match in _lines(wanted | calendar_wanted).finditer(unfolded):
-        kind, component, name, raw_params, value = match.groups()
-        if kind:
-            component = component.upper()
-            if kind.upper() == "BEGIN":
-                stack.append(component)
-                seen_calendar = seen_calendar or component == "VCALENDAR"
-                if component == "VEVENT" and len(stack) == 2 and stack[0] == "VCALENDAR":
-                    event = Component(line=len(events) + 1)
+    # Where property lines go, decided at each BEGIN/END: the open VEVENT's, the
+    # calendar's, or nowhere (None: inside VALARM, VTIMEZONE, ...).
+    props: dict[str, list[Prop]] | None = None
+    names = calendar_wanted
+    for found_lines in _chunks(_lines(wanted | calendar_wanted), unfolded):
+        for kind, component, name, raw_params, value in found_lines:
+            if kind:
+                component = component.upper()
+                if kind.upper() == "BEGIN":
+                    stack.append(component)
+                    seen_calendar = seen_calendar or component == "VCALENDAR"
+                    if component == "VEVENT" and len(stack) == 2 and stack[0] == "VCALENDAR":
+                        event = Component(line=len(events) + 1)
+                else:
+                    if not stack or stack[-1] != component:
+                        raise ValueError(f"END:{component} does not close BEGIN:{stack[-1] if stack else '-'}")
+                    stack.pop()
+                    if component == "VEVENT" and event is not None and len(stack) == 1:
+                        events.append(event)
+                        event = None
+                depth = len(stack)
+                if depth == 2 and event is not None:
+                    props, names = event.props, wanted
+                elif depth == 1:
+                    props, names = calendar.props, calendar_wanted
+                else:
+                    props = None
                 continue
-            if not stack or stack[-1] != component:
-                raise ValueError(f"END:{component} does not close BEGIN:{stack[-1] if stack else '-'}")
-            stack.pop()
-            if component == "VEVENT" and event is not None and len(stack) == 1:
-                events.append(event)
-                event = None
-            continue
-        depth = len(stack)
-        if depth == 2 and event is not None:
-            target, names = event, wanted
-        elif depth == 1:
-            target, names = calendar, calendar_wanted
-        else:
-            continue  # VALARM, VTIMEZONE parts, ...
-        key = name if name.isupper() else name.upper()
-        if key not in names:
-            continue
-        params = _params(raw_params + ":", 1)[0] if raw_params else _NO_PARAMS
-        found = target.props.get(key)
-        if found is None:
-            target.props[key] = [(params, value)]
-        else:
-            found.append((params, value))
+            if props is None:
+                continue
+            key = name if name.isupper() else name.upper()
+            if key not in names:
+                continue
+            prop = (_params(raw_params + ":", 1)[0] if raw_params else _NO_PARAMS, value)
+            known = props.get(key)
+            if known is None:
+                props[key] = [prop]
+            else:
+                known.append(prop)
     if not seen_calendar:
         raise ValueError("no BEGIN:VCALENDAR")
     if stack:
         raise ValueError(f"BEGIN:{stack[-1]} is never closed (truncated file?)")
     return Calendar(props=calendar, events=events, timezones=_timezones(unfolded))
+
+
+def _chunks(pattern: re.Pattern[str], text: str, size: int = 1 << 20) -> Iterator[list[tuple[str, ...]]]:
+    """``pattern.findall`` a chunk of whole lines at a time: tuples without Match objects
+    (faster than finditer), and a 50 MB feed never becomes one list of every line."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        yield pattern.findall(text, start, end)
+        start = end
 
 
 def _timezones(unfolded: str) -> dict[str, str]:

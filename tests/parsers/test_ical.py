@@ -252,6 +252,18 @@ def test_reader_keeps_only_wanted_properties_of_top_level_events() -> None:
     assert parsed.props.text("PRODID") == "-//test//EN"
 
 
+def test_reader_reads_a_feed_larger_than_its_chunk_whole() -> None:
+    # Lines are matched a megabyte at a time: nothing may be lost or split at the seams.
+    pad = "DESCRIPTION:" + "x" * 400
+    events = [f"UID:{n}\r\nDTSTART:20240101T090000Z\r\n{pad}\r\nSUMMARY:Talk {n}" for n in range(6000)]
+    text = unfold(calendar(*events).text)
+    assert len(text) > 2 * 2**20
+    parsed = read(text, frozenset({"UID", "SUMMARY", "DESCRIPTION"}), frozenset({"PRODID"}))
+    assert [e.text("UID") for e in parsed.events] == [str(n) for n in range(6000)]
+    assert all(e.text("SUMMARY") == f"Talk {n}" for n, e in enumerate(parsed.events))
+    assert {e.text("DESCRIPTION") for e in parsed.events} == {pad[12:]}
+
+
 # --- detection ------------------------------------------------------------------------------
 
 
