@@ -31,6 +31,18 @@ _SEPARATORS = re.compile(r"\s*(?:;|&|\band\b|\bund\b|\s/\s|\|)\s*", re.IGNORECAS
 _BRACKETED = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
 
 
+def _unbracketed(value: str) -> str:
+    return _BRACKETED.sub("", value) if "(" in value or "[" in value else value
+
+
+def _chunks(value: str) -> list[str]:
+    """``value`` split at the separators; most speaker lines hold none, and then no regex runs."""
+    if any(mark in value for mark in ";&/|"):
+        return _SEPARATORS.split(value)
+    low = value.lower()
+    return _SEPARATORS.split(value) if "and" in low or "und" in low else [value]
+
+
 def split_speakers(text: str | None) -> list[str]:
     """Split a speaker line into names, in order, without duplicates.
 
@@ -40,9 +52,9 @@ def split_speakers(text: str | None) -> list[str]:
     value = clean(text)
     if not value:
         return []
-    value = _BRACKETED.sub("", value)
+    value = _unbracketed(value)
     names: list[str] = []
-    for chunk in _SEPARATORS.split(value):
+    for chunk in _chunks(value):
         for part in chunk.split(","):
             name = part.strip(" .-–—:")
             if name and name not in names and not is_placeholder(name):
@@ -56,9 +68,9 @@ def split_people(text: str | None) -> list[str]:
     Groups are separated by ';', '&' or ' and '; within a group the first comma-part is
     the name and the rest is role or company.
     """
-    value = _BRACKETED.sub("", clean(text))
+    value = _unbracketed(clean(text))
     names: list[str] = []
-    for group in _SEPARATORS.split(value):
+    for group in _chunks(value):
         name = group.split(",", 1)[0].strip(" .-–—:")
         if name and name not in names and not is_placeholder(name):
             names.append(name)
