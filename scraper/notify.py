@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 def notify(settings: Notify, summary: dict[str, Any], *, webhook_attempts: int = 3,
            webhook_wait: float = 1.0) -> list[str]:
     """Run the configured notifiers with ``summary``; return one message per failure."""
+    if not settings.command and not settings.webhook:
+        return []  # nobody to tell: the JSON of a first crawl's changes is megabytes
     payload = json.dumps(summary, ensure_ascii=False, default=str)
     problems: list[str] = []
     if settings.command:

@@ -49,3 +49,9 @@ def test_webhook_gives_up_with_reason(http_server: LoopbackServer) -> None:
     problems = notify(Notify(webhook=http_server.url("/hook")), SUMMARY, webhook_attempts=3, webhook_wait=0)
     assert problems == [f"webhook {http_server.url('/hook')} answered 500"]
     assert http_server.hits["/hook"] == 3
+
+
+def test_nothing_configured_does_nothing() -> None:
+    circular: dict[str, object] = {"ok": True}
+    circular["self"] = circular  # would fail to serialise: proves the summary is not even encoded
+    assert notify(Notify(), circular) == []
