@@ -65,12 +65,14 @@ def _kill(args: list[str], workdir: Path, name: str, site: ScheduleSite, db: Pat
         time.sleep(pause)  # startup, migrations, the first pages
         where = f"after {pause:.2f} s"
     else:
-        goal = rng.randint(1, PAGES - 1)
+        # Requests run ahead of the writer, so even the last requests leave pages to write;
+        # stored pages are kept 4 short of the end, so the kill comes before the crawl ends.
+        goal = rng.randint(1, PAGES - 1 if mode == "hits" else PAGES - 4)
         if mode == "hits":
             wait_until(lambda: site.page_hits() - before >= goal or child.poll() is not None, every=0.001)
         else:
             wait_until(lambda: _sessions(db) >= goal * PER_PAGE or child.poll() is not None, every=0.002)
-        jitter = rng.uniform(0.0, 0.03)
+        jitter = rng.uniform(0.0, 0.03 if mode == "hits" else 0.01)
         time.sleep(jitter)
         where = f"{goal} {'pages requested' if mode == 'hits' else 'pages stored'} + {jitter * 1000:.0f} ms"
     result = child.kill()

@@ -17,8 +17,9 @@ from tests.reliability.figures import record
 from tests.reliability.procs import run, schedarc
 from tests.reliability.site import FAULT_KINDS, FaultPlan, ScheduleSite, config_text
 
-# Read timeout 1 s (a stall lasts 1.5 s); retries enough for the 3 faults a path can meet in a row.
-FETCH = """timeout = 1.0
+# Read timeout 2 s (a stall lasts 2.5 s; a busy CI box never takes 2 s to answer a small page);
+# retries enough for the 3 faults a path can meet in a row.
+FETCH = """timeout = 2.0
 retries = 4
 backoff = 0.02
 max_retry_wait = 5.0
@@ -32,7 +33,7 @@ PER_PAGE = 5
 @pytest.mark.parametrize("pages", [150, pytest.param(500, marks=pytest.mark.soak)])
 def test_every_page_is_archived_once_through_transient_faults(hosts: list[LoopbackServer], tmp_path: Path,
                                                               pages: int) -> None:
-    faults = FaultPlan(stall=1.5)
+    faults = FaultPlan(stall=2.5)
     site = ScheduleSite(hosts, pages=pages, per_page=PER_PAGE, faults=faults)
     config = tmp_path / "config.toml"
     config.write_text(config_text("arc.db", site, fetch=FETCH))
