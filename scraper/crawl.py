@@ -8,6 +8,7 @@ one writer and "database is locked" cannot happen inside a crawl.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import logging
 import re
@@ -145,13 +146,16 @@ def _following(job: PageJob) -> bool:
 
 def matches(url: str, patterns: Sequence[str]) -> bool:
     """Glob patterns match the whole URL; "re:" patterns are regular expressions (search)."""
-    for pattern in patterns:
-        if pattern.startswith("re:"):
-            if re.search(pattern[3:], url):
-                return True
-        elif fnmatch.fnmatchcase(url, pattern):
-            return True
-    return False
+    globs, regexes = _compiled(tuple(patterns))
+    return bool(globs and globs.match(url)) or any(regex.search(url) for regex in regexes)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[re.Pattern[str], ...]]:
+    """A target's globs as one regular expression (every link is matched), and its "re:" patterns."""
+    globs = [fnmatch.translate(p) for p in patterns if not p.startswith("re:")]
+    regexes = tuple(re.compile(p[3:]) for p in patterns if p.startswith("re:"))
+    return (re.compile("|".join(globs)) if globs else None), regexes
 
 
 class Crawl:
@@ -339,7 +343,8 @@ class Crawl:
                 url = canonical(link)
             except ValueError:  # "http://[oops" in a feed's URL field: nothing to follow
                 continue
-            if url.startswith(("http://", "https://")) and matches(url, target.follow):
+            # Most links name pages already queued: the set lookup spares their pattern match.
+            if url not in self._seen and url.startswith(("http://", "https://")) and matches(url, target.follow):
                 self._enqueue(PageJob(url, target, job.depth + 1))
 
     def _record(self, job: PageJob, result: FetchResult) -> dict[str, Any]:

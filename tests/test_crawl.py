@@ -182,4 +182,10 @@ def test_matches_and_canonical() -> None:
     assert matches("https://a.sched.org/event/abc", ["https://*.sched.org/event/*"])
     assert not matches("https://a.sched.org/list/", ["https://*.sched.org/event/*"])
     assert matches("https://x.example/talk/12", [r"re:/talk/\d+$"])
+    several = ["https://a.example/list/*", r"re:/talk/\d+$", "https://b.example/event/*"]
+    assert matches("https://b.example/event/7", several)  # any glob, not only the first
+    assert matches("https://c.example/talk/7", several)
+    assert not matches("https://b.example/event", several)  # a glob matches the whole URL
+    assert not matches("https://c.example/talk/7/x", several)
+    assert not matches("https://x.example/", [])
     assert canonical("https://a.example/event/1#.UU8vJ") == "https://a.example/event/1"
