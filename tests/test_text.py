@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from scraper.text import (
@@ -9,6 +11,7 @@ from scraper.text import (
     clean_or_none,
     is_placeholder,
     looks_like_name,
+    split_marks,
     split_people,
     split_speakers,
     split_title_speakers,
@@ -37,6 +40,13 @@ def test_clean_unescapes_and_collapses() -> None:
 )
 def test_split_speakers(line: str, names: list[str]) -> None:
     assert split_speakers(line) == names
+
+
+@pytest.mark.parametrize(
+    "value", ["", "Ann", "Ann; Bob", " Ann  &\tBob ; ", "a ; ; b", ";", "&&", "Q&A\u3000;\u00a0x", "\nAnn;Bob\n"]
+)
+def test_split_marks_splits_like_the_regex_it_replaces(value: str) -> None:
+    assert split_marks(value) == re.split(r"\s*[;&]\s*", value)
 
 
 def test_split_people_keeps_names_and_drops_companies() -> None:

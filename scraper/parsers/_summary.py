@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from scraper.parsers._feed import person_name
-from scraper.text import clean, split_people, split_speakers
+from scraper.text import clean, split_marks, split_people, split_speakers
 
 #: Share of summaries that must read "title - people" before a feed counts as using it.
 CONVENTION_SHARE = 0.4
@@ -79,11 +79,9 @@ def reads_as_people(tail: str, sched: bool) -> bool:
 
 
 def _groups(value: str) -> list[str]:
-    """``value`` split at ';', '&', 'and', 'und' (most tails hold none: no regex then)."""
-    if ";" in value or "&" in value:
-        return _GROUPS.split(value)
+    """``value`` split at ';', '&', 'and', 'und' (the regex only when a word may split it)."""
     low = value.lower()
-    return _GROUPS.split(value) if "and" in low or "und" in low else [value]
+    return _GROUPS.split(value) if "and" in low or "und" in low else split_marks(value)
 
 
 def uses_convention(summaries: Sequence[str], producer: str, splits: Splits | None = None) -> bool:
