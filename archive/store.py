@@ -27,14 +27,12 @@ from archive.diff import (
 )
 from archive.errors import ArchiveError
 from archive.links import pack_links
-from archive.speakers import link_speakers
 from archive.times import parse_utc, utc_now
+from archive.writes import SessionWrites, next_session_id
 
 log = logging.getLogger(__name__)
 
 _COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
-_MARKS = ", ".join("?" for _ in FIELDS)
-_ASSIGN = ", ".join(f'"{name}" = ?' for name in FIELDS)
 
 
 def start_run(db: Database, command: str, argv: Sequence[str]) -> int:
@@ -56,12 +54,14 @@ def finish_run(db: Database, run_id: int, *, ok: bool, counts: Mapping[str, int]
 
 def _page(db: Database, url: str, target: str | None) -> tuple[int, str | None, str | None, str | None]:
     """The page row for a URL, made if new: (id, parsed_sha256, etag, last_modified)."""
-    db.execute("INSERT OR IGNORE INTO pages (url, target) VALUES (?, ?)", [url, target])
-    if target is not None:
-        db.execute("UPDATE pages SET target = ? WHERE url = ? AND target IS NOT ?", [target, url, target])
     row = db.execute(
-        "SELECT id, parsed_sha256, etag, last_modified FROM pages WHERE url = ?", [url]
+        "SELECT id, parsed_sha256, etag, last_modified, target FROM pages WHERE url = ?", [url]
     ).fetchone()
+    if row is None:
+        cursor = db.execute("INSERT INTO pages (url, target) VALUES (?, ?)", [url, target])
+        return int(cursor.lastrowid or 0), None, None, None
+    if target is not None and row[4] != target:
+        db.execute("UPDATE pages SET target = ? WHERE id = ?", [target, row[0]])
     return int(row[0]), row[1], row[2], row[3]
 
 
@@ -182,16 +182,6 @@ def _values(fields: Fields) -> list[Any]:
     return [row[name] for name in FIELDS]
 
 
-def _insert_version(
-    db: Database, session_id: int, version: int, fetch_id: int, kind: str, changed: list[str], fields: Fields
-) -> None:
-    db.execute(
-        f"INSERT INTO session_versions (session_id, version, fetch_id, kind, changed, {_COLUMNS})"
-        f" VALUES (?, ?, ?, ?, ?, {_MARKS})",
-        [session_id, version, fetch_id, kind, json.dumps(changed), *_values(fields)],
-    )
-
-
 def apply_sessions(
     db: Database,
     *,
@@ -215,29 +205,27 @@ def apply_sessions(
     names = [d[0] for d in cursor.description]
     existing = {row["uid"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor)}
 
+    writes = SessionWrites(fetch_id, fetched_at)
+    next_id = 0  # taken from the table at the first new session
     changes: list[dict[str, Any]] = []
     for uid, fields in incoming.items():
         row = existing.get(uid)
         old: Fields | None = None
+        values = _values(fields)
         if row is None or row["version"] == 0:
             kind, changed, stored, version = "added", added_fields(fields), fields, 1
-            values = _values(stored)
             if row is None:
-                cursor = db.execute(
-                    f"INSERT INTO sessions (page_id, uid, version, first_seen, last_changed, {_COLUMNS})"
-                    f" VALUES (?, ?, 1, ?, ?, {_MARKS})",
-                    [page_id, uid, fetched_at, fetched_at, *values],
-                )
-                session_id = int(cursor.lastrowid or 0)
+                if not next_id:
+                    next_id = next_session_id(db)
+                session_id, next_id = next_id, next_id + 1
+                writes.insert(session_id, page_id, uid, values)
             else:
                 session_id = int(row["id"])
-                db.execute(
-                    f"UPDATE sessions SET {_ASSIGN}, version = 1, first_seen = ?, last_changed = ?,"
-                    " removed_at = NULL, removed_fetch_id = NULL WHERE id = ?",
-                    [*values, fetched_at, fetched_at, session_id],
-                )
-            link_speakers(db, session_id, stored["speakers"])
+                writes.update(session_id, values, 1, first_seen=True)
+            writes.speakers(session_id, stored["speakers"], fresh=row is None)
         else:
+            if row["removed_at"] is None and values == [row[name] for name in FIELDS]:
+                continue  # the very same values: nothing to compare
             session_id = int(row["id"])
             old = from_row(row)
             changed = changed_fields(old, fields)
@@ -248,15 +236,12 @@ def apply_sessions(
             else:
                 continue
             stored = carry_forward(old, fields, changed)
+            values = _values(stored)
             version = int(row["version"]) + 1
-            db.execute(
-                f"UPDATE sessions SET {_ASSIGN}, version = ?, last_changed = ?,"
-                " removed_at = NULL, removed_fetch_id = NULL WHERE id = ?",
-                [*_values(stored), version, fetched_at, session_id],
-            )
+            writes.update(session_id, values, version)
             if "speakers" in changed:
-                link_speakers(db, session_id, stored["speakers"])
-        _insert_version(db, session_id, version, fetch_id, kind, changed, stored)
+                writes.speakers(session_id, stored["speakers"], fresh=False)
+        writes.version(session_id, version, kind, changed, values)
         changes.append(
             change_record(kind=kind, uid=uid, page=page_url, fetched_at=fetched_at,
                           old=old, new=stored, changed=changed)
@@ -265,16 +250,13 @@ def apply_sessions(
     for uid, row in existing.items():
         if uid in incoming or row["version"] == 0 or row["removed_at"] is not None:
             continue
-        fields = from_row(row)
         version = int(row["version"]) + 1
-        db.execute(
-            "UPDATE sessions SET version = ?, removed_at = ?, removed_fetch_id = ?, last_changed = ?"
-            " WHERE id = ?",
-            [version, fetched_at, fetch_id, fetched_at, row["id"]],
-        )
-        _insert_version(db, int(row["id"]), version, fetch_id, "removed", [], fields)
+        writes.remove(int(row["id"]), version)
+        writes.version(int(row["id"]), version, "removed", [], [row[name] for name in FIELDS])
+        fields = from_row(row)
         changes.append(
             change_record(kind="removed", uid=uid, page=page_url, fetched_at=fetched_at,
                           old=fields, new=fields, changed=[])
         )
+    writes.flush(db)
     return changes
