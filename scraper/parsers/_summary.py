@@ -28,6 +28,7 @@ _PARTICLES = frozenset(
 )
 _BRACKETS = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\))")
 _NOT_NAME = re.compile(r"[:?!\"“”„@#|/\\]|\d{3,}|\s[-–—]\s")
+_DASH_OR_BRACKET = re.compile(r"[\[\]()]| -(?= |\Z)")
 _GROUPS = re.compile(r"\s*(?:;|&|\band\b|\bund\b)\s*", re.IGNORECASE)
 
 
@@ -38,20 +39,21 @@ def dashes(summary: str) -> list[int]:
     if at < 0:
         return found
     if "[" not in summary and "(" not in summary and "]" not in summary and ")" not in summary:
-        # No brackets, the usual title: C-speed finds instead of a walk over every character.
-        while at >= 0:
+        while at >= 0:  # the usual title: C-speed finds
             if summary[at + 2 : at + 3] in (" ", ""):
                 found.append(at)
             at = summary.find(" -", at + 1)
         return found
+    # With brackets, the regex skips to brackets and dashes at C speed; Python sees only those.
     depth = 0
-    for i, char in enumerate(summary):
-        if char in "[(":
+    for match in _DASH_OR_BRACKET.finditer(summary):
+        mark = match.group()
+        if mark in "[(":
             depth += 1
-        elif char in "])":
+        elif mark in "])":
             depth = max(0, depth - 1)
-        elif char == "-" and depth == 0 and summary[i - 1 : i] == " " and summary[i + 1 : i + 2] in (" ", ""):
-            found.append(i - 1)
+        elif depth == 0:
+            found.append(match.start())
     return found
 
 
