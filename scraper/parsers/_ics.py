@@ -129,8 +129,11 @@ _VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE[ \t]*+$.*?^END:VTIMEZONE[ \t]*+$", re
 def unfold(text: str) -> str:
     """LF line ends, and continuation lines (a break then one space or tab) joined (RFC 5545 3.1)."""
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\n ", "").replace("\n\t", "")
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:  # old Mac line ends; each pass over a feed costs, so only when present
+            text = text.replace("\r", "\n")
+    text = text.replace("\n ", "")
+    return text.replace("\n\t", "") if "\t" in text else text
 
 
 def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> Calendar:
@@ -218,9 +221,21 @@ def _timezones(unfolded: str) -> dict[str, str]:
 @lru_cache(maxsize=8)
 def _lines(names: frozenset[str]) -> re.Pattern[str]:
     """BEGIN/END lines or lines of the ``names`` properties: unwanted lines never reach Python."""
-    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    alternatives = _by_first_letter(names)
     prop = _PROPERTY.pattern[1:].replace("([A-Za-z0-9-]++)", f"((?i:{alternatives}))(?=[;:])", 1)
     return re.compile(rf"^(?:(?i:(BEGIN|END)):[ \t]*+([A-Za-z0-9-]++)[ \t]*+$|{prop})", re.M)
+
+
+def _by_first_letter(names: frozenset[str]) -> str:
+    """An alternation of ``names`` grouped by first letter ("D(?:TSTART|TEND|...)"): sre tries
+    alternatives one by one, and every line of a feed meets this one."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(names, key=len, reverse=True):
+        groups.setdefault(name[:1], []).append(re.escape(name[1:]))
+    return "|".join(
+        re.escape(first) + (f"(?:{'|'.join(rests)})" if len(rests) > 1 else rests[0])
+        for first, rests in sorted(groups.items())
+    )
 
 
 def stamp(value: str) -> datetime | date:
