@@ -155,7 +155,9 @@ def _by_id(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     return {int(row["id"]): row for row in rows}
 
 
-_VERSION_COLUMNS = ", ".join(f'v."{name}"' for name in FIELDS)
+# A version's fields (the latest version's are its session row's: schema.version_field); the
+# version before another is never the latest, so its own row holds them.
+_VERSION_COLUMNS = ", ".join(f'{schema.version_field(name)} AS "{name}"' for name in FIELDS)
 _PREVIOUS_COLUMNS = ", ".join(f'prev."{name}" AS "old_{name}"' for name in FIELDS)
 
 
@@ -173,9 +175,9 @@ def changes(
         params.append(page)
     sql = (
         f"SELECT v.kind, v.changed, v.version, s.uid, p.url AS page, f.fetched_at, {_VERSION_COLUMNS},"
-        f" {_PREVIOUS_COLUMNS} FROM session_versions v JOIN sessions s ON s.id = v.session_id"
+        f" {_PREVIOUS_COLUMNS} FROM version_rows v JOIN sessions s ON s.id = v.session_id"
         " JOIN pages p ON p.id = s.page_id JOIN fetches f ON f.id = v.fetch_id"
-        " LEFT JOIN session_versions prev ON prev.session_id = v.session_id AND prev.version = v.version - 1"
+        " LEFT JOIN version_rows prev ON prev.session_id = v.session_id AND prev.version = v.version - 1"
         f" {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY f.fetched_at, f.id, v.rowid"
     )
     records = []
@@ -192,7 +194,7 @@ def changes(
 _FETCH_COLUMNS = (
     "f.id AS fetch_id, f.fetched_at, f.status, f.not_modified, f.final_url, f.attempts, f.elapsed_ms,"
     " f.error_class, f.error, f.body_sha256, b.size, f.media_type, f.parser, f.parse_error, f.run_id,"
-    " (SELECT count(*) FROM session_versions v WHERE v.fetch_id = f.id) AS versions"
+    " (SELECT count(*) FROM version_rows v WHERE v.fetch_id = f.id) AS versions"
 )
 
 
@@ -225,7 +227,7 @@ def history(db: Database, key: str) -> dict[str, Any]:
     rows = _rows(
         db,
         f"SELECT v.kind, v.version, v.changed, v.fetch_id, f.fetched_at, p.url AS page, {_VERSION_COLUMNS}"
-        " FROM session_versions v JOIN sessions s ON s.id = v.session_id JOIN pages p ON p.id = s.page_id"
+        " FROM version_rows v JOIN sessions s ON s.id = v.session_id JOIN pages p ON p.id = s.page_id"
         " JOIN fetches f ON f.id = v.fetch_id WHERE s.uid = ? ORDER BY f.fetched_at, f.id, v.rowid",
         [key],
     )
@@ -335,7 +337,7 @@ def stats(db: Database) -> dict[str, Any]:
         "stored_bytes": one("SELECT sum(length(data)) FROM bodies"),
         "sessions": one("SELECT count(*) FROM sessions WHERE removed_at IS NULL AND version > 0"),
         "removed_sessions": one("SELECT count(*) FROM sessions WHERE removed_at IS NOT NULL"),
-        "versions": one("SELECT count(*) FROM session_versions"),
+        "versions": one("SELECT count(*) FROM version_rows"),
         "speakers": one("SELECT count(*) FROM speakers"),
         "database_bytes": one("PRAGMA page_count") * page_size,
         **schema.describe(db),

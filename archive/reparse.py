@@ -38,7 +38,7 @@ def _scope(db: Database, page: str | None) -> tuple[str, list[Any]]:
 def _forget(db: Database, scope: str, params: list[Any]) -> None:
     """Drop versions and speaker links of these pages; mark their sessions not yet seen."""
     inside = f"SELECT id FROM sessions WHERE page_id IN ({scope})"
-    db.execute(f"DELETE FROM session_versions WHERE session_id IN ({inside})", params)
+    db.execute(f"DELETE FROM version_rows WHERE session_id IN ({inside})", params)
     db.execute(f"DELETE FROM session_speakers WHERE session_id IN ({inside})", params)
     db.execute(
         "UPDATE sessions SET version = 0, removed_at = NULL, removed_fetch_id = NULL"
@@ -97,7 +97,7 @@ def reparse(db: Database, parse: Parse, *, page: str | None = None) -> dict[str,
     counts["sessions"] = _count(db, f"SELECT count(*) FROM sessions WHERE page_id IN ({scope})", params)
     counts["versions"] = _count(
         db,
-        "SELECT count(*) FROM session_versions WHERE session_id IN"
+        "SELECT count(*) FROM version_rows WHERE session_id IN"
         f" (SELECT id FROM sessions WHERE page_id IN ({scope}))",
         params,
     )

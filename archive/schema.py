@@ -9,6 +9,8 @@ Never edit a migration that has shipped: add the next one.
 2. history (issue 5): session versions, speakers, full-text search, views.
 3. page links (issue 8): the followable links of each page's current body, so a re-crawl
    answered 304 need not parse the body again.
+4. version rows (issue 8): the latest version of a session no longer repeats its session
+   row (a first crawl stored every session twice); ``session_versions`` is now a view.
 """
 
 from __future__ import annotations
@@ -188,6 +190,60 @@ def page_links(db: Database) -> None:
     db.execute("PRAGMA user_version = 3")
 
 
+_FIELD_NAMES = ("title", "speakers", "start", "end", "timezone", "room", "track", "url", "description", "event")
+
+
+def version_field(name: str, version: str = "v", session: str = "s") -> str:
+    """SQL for one field of a version: its own value, or the session row's for the latest."""
+    return f'CASE WHEN {version}.title IS NULL THEN {session}."{name}" ELSE {version}."{name}" END'
+
+
+SESSION_VERSIONS_VIEW = (
+    "SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,\n       "
+    + ",\n       ".join(f'{version_field(name)} AS "{name}"' for name in _FIELD_NAMES)
+    + "\nFROM version_rows v JOIN sessions s ON s.id = v.session_id"
+)
+
+
+@MIGRATIONS(name="0004_version_rows")
+def version_rows(db: Database) -> None:
+    """Versions stop repeating the session row: the latest version's fields live in ``sessions``.
+
+    ``version_rows`` is session_versions with nullable fields; a row whose title is NULL
+    takes its fields from its session (always the latest version). ``session_versions``
+    becomes a view giving every version whole, so SQL written against it still works.
+    """
+    columns = ",\n    ".join(f'"{name}" TEXT' for name in _FIELD_NAMES)
+    quoted = ", ".join(f'"{name}"' for name in _FIELD_NAMES)
+    db.execute(
+        "CREATE TABLE version_rows (\n"
+        "    session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
+        "    version INTEGER NOT NULL,\n"
+        "    fetch_id INTEGER NOT NULL REFERENCES fetches(id),\n"
+        "    kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),\n"
+        "    changed TEXT NOT NULL DEFAULT '[]',\n"
+        f"    {columns},\n"
+        "    PRIMARY KEY (session_id, version)\n)"
+    )
+    db.execute(
+        f"INSERT INTO version_rows (rowid, session_id, version, fetch_id, kind, changed, {quoted})"
+        f" SELECT rowid, session_id, version, fetch_id, kind, changed, {quoted} FROM session_versions"
+    )
+    # Only where the latest version provably equals its session row are its fields dropped.
+    same = " AND ".join(f'v."{name}" IS s."{name}"' for name in _FIELD_NAMES)
+    nulls = ", ".join(f'"{name}" = NULL' for name in _FIELD_NAMES)
+    db.execute(
+        f"UPDATE version_rows SET {nulls} WHERE rowid IN (SELECT v.rowid FROM version_rows v"
+        f" JOIN sessions s ON s.id = v.session_id AND s.version = v.version WHERE {same})"
+    )
+    db.execute("DROP VIEW session_changes")
+    db.execute("DROP TABLE session_versions")
+    db.execute("CREATE INDEX version_rows_fetch ON version_rows(fetch_id)")
+    db.create_view("session_versions", SESSION_VERSIONS_VIEW)
+    db.create_view("session_changes", SESSION_CHANGES_VIEW.strip())
+    db.execute("PRAGMA user_version = 4")
+
+
 def _fetch_near(db: Database, page_id: int, moment: str | None) -> int | None:
     """The fetch of a page at (or else last before, or else any) a moment."""
     row = db.execute(
@@ -257,7 +313,7 @@ def unknown(db: Database) -> list[str]:
 
 
 # Every migration, oldest first; the schema version is how many of them a file has.
-NAMES: tuple[str, ...] = ("0001_foundation", "0002_history", "0003_page_links")
+NAMES: tuple[str, ...] = ("0001_foundation", "0002_history", "0003_page_links", "0004_version_rows")
 SCHEMA_VERSION = len(NAMES)
 
 

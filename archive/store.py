@@ -182,6 +182,12 @@ def _values(fields: Fields) -> list[Any]:
     return [row[name] for name in FIELDS]
 
 
+# Seams, looked up here at each call: tests/reliability/crashpoint.py pauses a crawl inside
+# its page transaction right after the Nth version or speaker list is queued for writing.
+_insert_version = SessionWrites.version
+link_speakers = SessionWrites.speakers
+
+
 def apply_sessions(
     db: Database,
     *,
@@ -222,7 +228,7 @@ def apply_sessions(
             else:
                 session_id = int(row["id"])
                 writes.update(session_id, values, 1, first_seen=True)
-            writes.speakers(session_id, stored["speakers"], fresh=row is None)
+            link_speakers(writes, session_id, stored["speakers"], fresh=row is None)
         else:
             if row["removed_at"] is None and values == [row[name] for name in FIELDS]:
                 continue  # the very same values: nothing to compare
@@ -238,10 +244,11 @@ def apply_sessions(
             stored = carry_forward(old, fields, changed)
             values = _values(stored)
             version = int(row["version"]) + 1
+            writes.supersede(session_id, int(row["version"]), [row[name] for name in FIELDS])
             writes.update(session_id, values, version)
             if "speakers" in changed:
-                writes.speakers(session_id, stored["speakers"], fresh=False)
-        writes.version(session_id, version, kind, changed, values)
+                link_speakers(writes, session_id, stored["speakers"], fresh=False)
+        _insert_version(writes, session_id, version, kind, changed)
         changes.append(
             change_record(kind=kind, uid=uid, page=page_url, fetched_at=fetched_at,
                           old=old, new=stored, changed=changed)
@@ -252,7 +259,8 @@ def apply_sessions(
             continue
         version = int(row["version"]) + 1
         writes.remove(int(row["id"]), version)
-        writes.version(int(row["id"]), version, "removed", [], [row[name] for name in FIELDS])
+        writes.supersede(int(row["id"]), int(row["version"]), [row[name] for name in FIELDS])
+        _insert_version(writes, int(row["id"]), version, "removed", [])
         fields = from_row(row)
         changes.append(
             change_record(kind="removed", uid=uid, page=page_url, fetched_at=fetched_at,

@@ -35,10 +35,10 @@ _UPDATE_SESSION = (
 _REMOVE_SESSION = (
     "UPDATE sessions SET version = ?, removed_at = ?, removed_fetch_id = ?, last_changed = ? WHERE id = ?"
 )
-_INSERT_VERSION = (
-    f"INSERT INTO session_versions (session_id, version, fetch_id, kind, changed, {_COLUMNS})"
-    f" VALUES (?, ?, ?, ?, ?, {_MARKS})"
-)
+# A new version's fields are its session row's (the latest version's live there, see
+# schema 0004); the version it supersedes gets them written out first.
+_INSERT_VERSION = "INSERT INTO version_rows (session_id, version, fetch_id, kind, changed) VALUES (?, ?, ?, ?, ?)"
+_KEEP_VERSION = f"UPDATE version_rows SET {_ASSIGN} WHERE session_id = ? AND version = ? AND title IS NULL"
 
 
 @dataclass
@@ -51,6 +51,7 @@ class SessionWrites:
     updates: list[list[Any]] = field(default_factory=list)
     removals: list[list[Any]] = field(default_factory=list)
     versions: list[list[Any]] = field(default_factory=list)
+    superseded: list[list[Any]] = field(default_factory=list)
     unlinked: list[tuple[int]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # speaker key -> first spelling seen
     links: list[tuple[int, int, str]] = field(default_factory=list)
@@ -67,8 +68,13 @@ class SessionWrites:
     def remove(self, session_id: int, version: int) -> None:
         self.removals.append([version, self.fetched_at, self.fetch_id, self.fetched_at, session_id])
 
-    def version(self, session_id: int, version: int, kind: str, changed: list[str], values: Sequence[Any]) -> None:
-        self.versions.append([session_id, version, self.fetch_id, kind, json.dumps(changed), *values])
+    def version(self, session_id: int, version: int, kind: str, changed: list[str]) -> None:
+        """A new latest version; its fields are the session row's as this fetch leaves it."""
+        self.versions.append([session_id, version, self.fetch_id, kind, json.dumps(changed)])
+
+    def supersede(self, session_id: int, version: int, values: Sequence[Any]) -> None:
+        """Version ``version`` is no longer the latest: give it its fields (the row's until now)."""
+        self.superseded.append([*values, session_id, version])
 
     def speakers(self, session_id: int, names: list[str], *, fresh: bool) -> None:
         """Link a session to exactly ``names``, in order (``fresh``: it has no links yet)."""
@@ -91,6 +97,8 @@ class SessionWrites:
             conn.executemany(_UPDATE_SESSION, self.updates)
         if self.removals:
             conn.executemany(_REMOVE_SESSION, self.removals)
+        if self.superseded:
+            conn.executemany(_KEEP_VERSION, self.superseded)
         if self.versions:
             conn.executemany(_INSERT_VERSION, self.versions)
         if self.names:

@@ -122,7 +122,7 @@ def test_a_v2_archive_gains_page_links_unknown_until_recorded(tmp_path: Path) ->
     db.close()
 
     with Archive(old) as archive:
-        assert archive.db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert archive.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert archive.page_links(URL) is None  # pages crawled before links were kept
         assert archive.page_state(URL)["has_links"] is False  # type: ignore[index]
         links = ["https://summit.example/event/1", "https://summit.example/event/2"]
@@ -130,3 +130,40 @@ def test_a_v2_archive_gains_page_links_unknown_until_recorded(tmp_path: Path) ->
         assert archive.page_links(URL) == links
         assert archive.page_state(URL)["has_links"] is True  # type: ignore[index]
         assert archive.check() == []
+
+
+def test_a_v3_archive_keeps_every_version_and_stores_the_latest_once(tmp_path: Path) -> None:
+    old = tmp_path / "v3.db"
+    make_v1(old)
+    db = Database(old)
+    MIGRATIONS.apply(db, stop_before="0004_version_rows")
+    # A third version the way schema 3 wrote one: whole fields in the version, and in the row.
+    db.execute("UPDATE session_versions SET title = 'Opening Keynote (old)' WHERE session_id = 1")
+    db.execute(
+        "INSERT INTO session_versions (session_id, version, fetch_id, kind, changed, title, speakers, start,"
+        " room, event) SELECT id, 2, 2, 'changed', '[\"title\"]', title, speakers, start, room, event"
+        " FROM sessions WHERE id = 1"
+    )
+    db.execute("UPDATE sessions SET version = 2 WHERE id = 1")
+    every = "SELECT * FROM session_versions ORDER BY session_id, version"
+    before = db.execute(every).fetchall()
+    db.close()
+
+    with Archive(old) as archive:
+        assert archive.db.execute(every).fetchall() == before  # the view gives every version whole
+        stored = archive.db.execute("SELECT session_id, version, title FROM version_rows ORDER BY 1, 2").fetchall()
+        assert stored == [(1, 1, "Opening Keynote (old)"), (1, 2, None), (2, 1, "Cancelled Talk"), (2, 2, None)]
+        assert archive.check() == []
+        # Carrying on: the superseded latest version gets its fields written out.
+        archive.record_page(
+            fetch(URL, b"new", fetched_at=at(3)),
+            sessions=[session("k1", "Opening Keynote", speakers=["Ada Park", "Bo Li"], event="Summit",
+                              start="2026-05-12T09:00:00-07:00", room="Hall B", timezone=None)],
+        )
+        versions = archive.history("k1")["versions"]
+        assert [(v["version"], v["kind"], v["title"], v["room"]) for v in versions] == [
+            (1, "added", "Opening Keynote (old)", "Hall A"),
+            (2, "changed", "Opening Keynote", "Hall A"),
+            (3, "changed", "Opening Keynote", "Hall B"),
+        ]
+        assert [c["fields"] for c in archive.changes()][-1] == {"room": {"old": "Hall A", "new": "Hall B"}}

@@ -87,25 +87,6 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_uid ON sessions(uid);
 CREATE INDEX sessions_start ON sessions(start);
-CREATE TABLE session_versions (
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    version INTEGER NOT NULL,
-    fetch_id INTEGER NOT NULL REFERENCES fetches(id),
-    kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),
-    changed TEXT NOT NULL DEFAULT '[]',
-    title TEXT NOT NULL,
-    speakers TEXT NOT NULL DEFAULT '[]',
-    start TEXT,
-    "end" TEXT,
-    timezone TEXT,
-    room TEXT,
-    track TEXT,
-    url TEXT,
-    description TEXT,
-    event TEXT,
-    PRIMARY KEY (session_id, version)
-);
-CREATE INDEX session_versions_fetch ON session_versions(fetch_id);
 CREATE TABLE speakers (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -141,6 +122,37 @@ CREATE VIEW "current_sessions" AS SELECT s.id, p.url AS page, s.uid, s.event, s.
        p.last_fetched AS checked_at, s.version
 FROM sessions s JOIN pages p ON p.id = s.page_id
 WHERE s.removed_at IS NULL AND s.version > 0;
+CREATE TABLE version_rows (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    version INTEGER NOT NULL,
+    fetch_id INTEGER NOT NULL REFERENCES fetches(id),
+    kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),
+    changed TEXT NOT NULL DEFAULT '[]',
+    "title" TEXT,
+    "speakers" TEXT,
+    "start" TEXT,
+    "end" TEXT,
+    "timezone" TEXT,
+    "room" TEXT,
+    "track" TEXT,
+    "url" TEXT,
+    "description" TEXT,
+    "event" TEXT,
+    PRIMARY KEY (session_id, version)
+);
+CREATE INDEX version_rows_fetch ON version_rows(fetch_id);
+CREATE VIEW "session_versions" AS SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,
+       CASE WHEN v.title IS NULL THEN s."title" ELSE v."title" END AS "title",
+       CASE WHEN v.title IS NULL THEN s."speakers" ELSE v."speakers" END AS "speakers",
+       CASE WHEN v.title IS NULL THEN s."start" ELSE v."start" END AS "start",
+       CASE WHEN v.title IS NULL THEN s."end" ELSE v."end" END AS "end",
+       CASE WHEN v.title IS NULL THEN s."timezone" ELSE v."timezone" END AS "timezone",
+       CASE WHEN v.title IS NULL THEN s."room" ELSE v."room" END AS "room",
+       CASE WHEN v.title IS NULL THEN s."track" ELSE v."track" END AS "track",
+       CASE WHEN v.title IS NULL THEN s."url" ELSE v."url" END AS "url",
+       CASE WHEN v.title IS NULL THEN s."description" ELSE v."description" END AS "description",
+       CASE WHEN v.title IS NULL THEN s."event" ELSE v."event" END AS "event"
+FROM version_rows v JOIN sessions s ON s.id = v.session_id;
 CREATE VIEW "session_changes" AS SELECT f.fetched_at, v.kind, p.url AS page, s.uid, v.title, v.changed,
        prev.title AS old_title, prev.start AS old_start, v.start,
        prev."end" AS old_end, v."end", prev.room AS old_room, v.room,
@@ -158,16 +170,16 @@ def test_schema_is_exactly_this(archive: Archive) -> None:
 
 
 def test_schema_version_and_settings(archive: Archive, db_path: Path) -> None:
-    assert SCHEMA_VERSION == 3
-    assert archive.db.execute("PRAGMA user_version").fetchone() == (3,)
+    assert SCHEMA_VERSION == 4
+    assert archive.db.execute("PRAGMA user_version").fetchone() == (4,)
     assert archive.db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert archive.db.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert archive.db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
     applied = archive.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall()
-    assert applied == [("0001_foundation",), ("0002_history",), ("0003_page_links",)]
+    assert applied == [("0001_foundation",), ("0002_history",), ("0003_page_links",), ("0004_version_rows",)]
     archive.close()
     with Archive(db_path) as again:  # opening a current archive migrates nothing
-        assert again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (3,)
+        assert again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (4,)
 
 
 def test_views_answer_plain_sql(archive: Archive) -> None:
