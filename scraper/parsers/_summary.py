@@ -64,7 +64,11 @@ def _is_name(text: str) -> bool:
     words = name.split()
     if len(words) > 5:
         return False
-    return all(word[0].isupper() or not word[0].isalpha() or word in _PARTICLES for word in words)
+    for word in words:  # a loop, not all(<generator>): this runs for every name of every summary
+        first = word[0]
+        if not (first.isupper() or not first.isalpha() or word in _PARTICLES):
+            return False
+    return True
 
 
 def reads_as_people(tail: str, sched: bool) -> bool:
