@@ -218,7 +218,9 @@ def untidy(text: str) -> bool:
     return any(mark in text for mark in _UNTIDY_MARKS)
 
 
-_UNTIDY_MARKS = ("  ", "\n", "\t", "\r", "\xa0", "\f", "\v", "\u2028", "\u2029", "\x85")
+_UNTIDY_MARKS = ("\n", "  ", "\t", "\r", "\xa0", "\f", "\v", "\u2028", "\u2029", "\x85")  # likeliest first
+# In ASCII text without these, lines are single-spaced and unpadded, and only "\n" breaks them.
+_NOT_TIDY = ("  ", "\n\n", "\n ", " \n", "\t", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
 def tidy_lines(text: str) -> str:
@@ -226,6 +228,9 @@ def tidy_lines(text: str) -> str:
 
     str.split() beats regexes several times over on non-ASCII text, which feeds are full of.
     """
+    plain = text.isascii() and text[:1] not in " \n" and text[-1:] not in " \n"
+    if plain and not any(mark in text for mark in _NOT_TIDY):
+        return text  # already tidy: most descriptions are paragraphs of plain lines
     lines: list[str] = []
     blank = False
     for line in text.splitlines():
