@@ -32,6 +32,7 @@ _BLOCK_TAGS = frozenset(
 )
 _SKIPPED = frozenset(("script", "style", "template", "noscript"))
 _BY_ID = lxml.etree.XPath("(.//*[@id=$ident])[1]")
+_ID_INDEX = lxml.etree.XPath("id($ident)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
@@ -152,7 +153,16 @@ def find_class(root: Element, name: str) -> list[Element]:
 
 
 def by_id(root: Element, ident: str) -> Element | None:
-    """The first element with id ``ident``."""
+    """The first element inside ``root`` with id ``ident``."""
+    # libxml2 indexes an HTML page's ids as it parses: XPath id() is a hash lookup where the
+    # path walks the whole tree (1 ms on a full schedule). The index also holds <a name> and
+    # spans the whole document, so its answer stands only when it is the element sought.
+    if ident and not any(ch.isspace() for ch in ident):
+        indexed = _ID_INDEX(root, ident=ident)
+        if isinstance(indexed, list) and indexed and isinstance(indexed[0], Element):
+            node = indexed[0]
+            if node.get("id") == ident and any(up is root for up in node.iterancestors()):
+                return node
     found = _BY_ID(root, ident=ident)
     return found[0] if isinstance(found, list) and found and isinstance(found[0], Element) else None
 
