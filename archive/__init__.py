@@ -13,7 +13,7 @@ from archive.errors import ArchiveError
 
 if TYPE_CHECKING:
     from archive.core import Archive
-    from archive.schema import SCHEMA_VERSION
+    from archive.tables import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "Archive", "ArchiveError"]
 
@@ -24,7 +24,7 @@ def __getattr__(name: str) -> Any:
 
         return Archive
     if name == "SCHEMA_VERSION":
-        from archive.schema import SCHEMA_VERSION
+        from archive.tables import SCHEMA_VERSION
 
         return SCHEMA_VERSION
     raise AttributeError(f"module 'archive' has no attribute {name!r}")

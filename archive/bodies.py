@@ -12,8 +12,8 @@ import hashlib
 from typing import Any
 
 import zstandard
-from sqlite_utils import Database
 
+from archive.db import Db
 from archive.errors import ArchiveError
 
 LEVEL = 3
@@ -41,7 +41,7 @@ def decode(encoding: str, stored: bytes) -> bytes:
     )
 
 
-def put_body(db: Database, data: bytes, media_type: str | None) -> tuple[str, bool]:
+def put_body(db: Db, data: bytes, media_type: str | None) -> tuple[str, bool]:
     """Store a body unless already stored; return (sha256, whether it was new)."""
     digest = sha256(data)
     if db.execute("SELECT 1 FROM bodies WHERE sha256 = ?", [digest]).fetchone():
@@ -54,14 +54,14 @@ def put_body(db: Database, data: bytes, media_type: str | None) -> tuple[str, bo
     return digest, True
 
 
-def get_body(db: Database, digest: str) -> bytes:
+def get_body(db: Db, digest: str) -> bytes:
     row = db.execute("SELECT encoding, data FROM bodies WHERE sha256 = ?", [digest]).fetchone()
     if row is None:
         raise ArchiveError(f"body {digest} is not in the archive", hint="run `schedarc check`")
     return decode(row[0], row[1])
 
 
-def verify_bodies(db: Database) -> list[str]:
+def verify_bodies(db: Db) -> list[str]:
     """Every body decompressed and re-hashed; one problem string per bad body."""
     problems: list[str] = []
     rows: Any = db.execute("SELECT sha256, size, encoding, data FROM bodies")

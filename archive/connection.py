@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from archive import schema
+from archive import tables
+from archive.db import Db
 from archive.errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,8 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
             hint="check --db / SCHEDARC_DB, or run `schedarc fetch` or `schedarc crawl` first",
         )
     # mode=ro: SQLite itself refuses every write, whatever SQL is run.
-    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT,
+                           isolation_level=None)
 
 
 def _connect_writable(path: Path) -> sqlite3.Connection:
@@ -42,7 +42,9 @@ def _connect_writable(path: Path) -> sqlite3.Connection:
         )
     if path.is_dir():
         raise ArchiveError(f"the archive path {path} is a directory", hint="pass --db with a file name")
-    return sqlite3.connect(path, timeout=BUSY_TIMEOUT)
+    # Autocommit: writes happen in write_transaction's explicit BEGIN IMMEDIATE ... COMMIT,
+    # and a statement outside one commits at once (as sqlite-utils' execute did).
+    return sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
 
 
 def explain(exc: sqlite3.Error, path: Path, doing: str) -> ArchiveError:
@@ -68,21 +70,22 @@ def explain(exc: sqlite3.Error, path: Path, doing: str) -> ArchiveError:
     return ArchiveError(f"cannot {doing} the archive {path} ({text})", hint="run `schedarc check` on it")
 
 
-def open_database(path: Path, *, readonly: bool) -> Database:
-    """A ready-to-use Database: configured and (unless read-only) migrated."""
+def open_database(path: Path, *, readonly: bool) -> Db:
+    """A ready-to-use connection: configured and (unless read-only) migrated."""
     try:
         conn = _connect_readonly(path) if readonly else _connect_writable(path)
     except sqlite3.Error as exc:
         raise explain(exc, path, "open") from exc
     try:
-        db = Database(conn, execute_plugins=False)
+        db = Db(conn)
         # Touch the file: a non-database fails here rather than on first use.
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         db.execute("PRAGMA foreign_keys = ON")
         if readonly:
             _require_migrated(db, path)
         else:
-            db.enable_wal()
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = wal")
             db.execute("PRAGMA synchronous = NORMAL")
             _migrate(db, path)
     except sqlite3.Error as exc:
@@ -94,22 +97,29 @@ def open_database(path: Path, *, readonly: bool) -> Database:
     return db
 
 
-def _migrate(db: Database, path: Path) -> None:
-    newer = schema.unknown(db)
+def _migrate(db: Db, path: Path) -> None:
+    newer = tables.unknown(db)
     if newer:
         raise ArchiveError(
             f"the archive {path} was written by a newer schedarc (migrations {', '.join(newer)})",
             hint="upgrade schedarc to open it",
         )
-    applied = schema.migrate(db)
+    if not tables.pending(db):
+        return
+    # Only migrating needs sqlite-utils (see archive/db.py).
+    from sqlite_utils import Database
+
+    from archive import schema
+
+    applied = schema.migrate(Database(db.conn, execute_plugins=False))
     if applied:
         log.info("archive %s migrated: %s", path, ", ".join(applied))
 
 
-def _require_migrated(db: Database, path: Path) -> None:
-    missing = schema.pending(db)
+def _require_migrated(db: Db, path: Path) -> None:
+    missing = tables.pending(db)
     if missing:
-        state = "is not a schedarc archive" if len(missing) == schema.SCHEMA_VERSION else "needs an upgrade"
+        state = "is not a schedarc archive" if len(missing) == tables.SCHEMA_VERSION else "needs an upgrade"
         raise ArchiveError(
             f"the archive {path} {state} (missing migrations {', '.join(missing)})",
             hint="open it once with a command that writes (e.g. `schedarc crawl`) to migrate it",
@@ -117,7 +127,7 @@ def _require_migrated(db: Database, path: Path) -> None:
 
 
 @contextmanager
-def write_transaction(db: Database, path: Path) -> Iterator[None]:
+def write_transaction(db: Db, path: Path) -> Iterator[None]:
     """BEGIN IMMEDIATE ... COMMIT: take the write lock up front, roll back on any error."""
     conn = db.conn
     try:

@@ -15,12 +15,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlite_utils import Database
-
 from archive import query as q
 from archive import reparse as replay
 from archive import store
 from archive.connection import explain, open_database, write_transaction
+from archive.db import Db
 from archive.errors import ArchiveError
 from archive.sql import READ_ONLY_HINT, run_readonly
 
@@ -39,7 +38,7 @@ class Archive:
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
         self._path = Path(path)
         self.readonly = readonly
-        self.db: Database = open_database(self._path, readonly=readonly)
+        self.db: Db = open_database(self._path, readonly=readonly)
 
     # -- lifecycle -------------------------------------------------------------------
 

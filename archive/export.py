@@ -16,9 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from sqlite_utils import Database
 
 from archive import query as q
+from archive.db import Db
 from archive.diff import FIELDS
 from archive.times import from_utc_text, parse_utc
 
@@ -71,7 +71,7 @@ def _order(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def current_rows(
-    db: Database,
+    db: Db,
     *,
     event: str | None = None,
     page: str | None = None,
@@ -90,7 +90,7 @@ def current_rows(
 
 
 def history_rows(
-    db: Database,
+    db: Db,
     *,
     event: str | None = None,
     page: str | None = None,

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
-from archive import schema
+from archive import tables
 from archive.bodies import get_body, verify_bodies
+from archive.db import Db
 from archive.diff import FIELDS, change_record, from_row
 from archive.errors import ArchiveError
 from archive.links import unpack_links
@@ -27,7 +26,7 @@ _SESSION_COLUMNS = (
 )
 
 
-def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+def _rows(db: Db, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     cursor = db.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor]
@@ -56,7 +55,7 @@ def _day(on: date | str) -> str:
 
 
 def sessions(
-    db: Database,
+    db: Db,
     *,
     event: str | None = None,
     speaker: str | None = None,
@@ -115,7 +114,7 @@ def fts_query(text: str) -> str:
 RANKED = 2000
 
 
-def search(db: Database, text: str, *, limit: int = 50, ranked: int = RANKED) -> list[dict[str, Any]]:
+def search(db: Db, text: str, *, limit: int = 50, ranked: int = RANKED) -> list[dict[str, Any]]:
     """Sessions whose title, speakers or description hold every word, best match first.
 
     Up to ``ranked`` (RANKED, 2,000) matches are all ranked by relevance (bm25). When
@@ -142,7 +141,7 @@ def search(db: Database, text: str, *, limit: int = 50, ranked: int = RANKED) ->
     return hits if limit < 0 else hits[:limit]
 
 
-def _by_id(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+def _by_id(db: Db, ids: list[int]) -> dict[int, dict[str, Any]]:
     """Current (version > 0) session rows by id."""
     if not ids:
         return {}
@@ -155,14 +154,14 @@ def _by_id(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     return {int(row["id"]): row for row in rows}
 
 
-# A version's fields (the latest version's are its session row's: schema.version_field); the
+# A version's fields (the latest version's are its session row's: tables.version_field); the
 # version before another is never the latest, so its own row holds them.
-_VERSION_COLUMNS = ", ".join(f'{schema.version_field(name)} AS "{name}"' for name in FIELDS)
+_VERSION_COLUMNS = ", ".join(f'{tables.version_field(name)} AS "{name}"' for name in FIELDS)
 _PREVIOUS_COLUMNS = ", ".join(f'prev."{name}" AS "old_{name}"' for name in FIELDS)
 
 
 def changes(
-    db: Database, *, since: datetime | date | str | None = None, page: str | None = None
+    db: Db, *, since: datetime | date | str | None = None, page: str | None = None
 ) -> list[dict[str, Any]]:
     """Change records (added, changed, removed, restored) in the order they were recorded."""
     where: list[str] = []
@@ -198,7 +197,7 @@ _FETCH_COLUMNS = (
 )
 
 
-def _fetches(db: Database, page_id: int) -> list[dict[str, Any]]:
+def _fetches(db: Db, page_id: int) -> list[dict[str, Any]]:
     fetches = _rows(
         db,
         f"SELECT {_FETCH_COLUMNS} FROM fetches f LEFT JOIN bodies b ON b.sha256 = f.body_sha256"
@@ -210,12 +209,12 @@ def _fetches(db: Database, page_id: int) -> list[dict[str, Any]]:
     return fetches
 
 
-def _page_row(db: Database, url: str) -> dict[str, Any] | None:
+def _page_row(db: Db, url: str) -> dict[str, Any] | None:
     rows = _rows(db, "SELECT * FROM pages WHERE url = ?", [url])
     return rows[0] if rows else None
 
 
-def history(db: Database, key: str) -> dict[str, Any]:
+def history(db: Db, key: str) -> dict[str, Any]:
     """A page URL: its fetches. A session uid: its versions, on every page that lists it.
 
     Each version is flat: page, version, kind, fetch_id, fetched_at, changed, and the fields.
@@ -245,7 +244,7 @@ def history(db: Database, key: str) -> dict[str, Any]:
             "pages": sorted({v["page"] for v in versions}), "versions": versions}
 
 
-def snapshots(db: Database, url: str) -> list[dict[str, Any]]:
+def snapshots(db: Db, url: str) -> list[dict[str, Any]]:
     """Every fetch of a page, oldest first: those with a body can be shown, the rest say why not."""
     page = _page_row(db, url)
     if page is None:
@@ -253,7 +252,7 @@ def snapshots(db: Database, url: str) -> list[dict[str, Any]]:
     return _fetches(db, int(page["id"]))
 
 
-def fetch_body(db: Database, fetch_id: int) -> bytes:
+def fetch_body(db: Db, fetch_id: int) -> bytes:
     row = db.execute(
         "SELECT body_sha256, not_modified, error FROM fetches WHERE id = ?", [fetch_id]
     ).fetchone()
@@ -270,7 +269,7 @@ def fetch_body(db: Database, fetch_id: int) -> bytes:
     return get_body(db, digest)
 
 
-def page_state(db: Database, url: str) -> dict[str, Any] | None:
+def page_state(db: Db, url: str) -> dict[str, Any] | None:
     """What the last successful fetch of a page left behind, for a conditional GET.
 
     Also ``fetch_id``, ``media_type``, ``parser``, ``event`` and ``parse_error`` of the latest
@@ -293,13 +292,13 @@ def page_state(db: Database, url: str) -> dict[str, Any] | None:
     return rows[0]
 
 
-def page_links(db: Database, url: str) -> list[str] | None:
+def page_links(db: Db, url: str) -> list[str] | None:
     """The followable links recorded for a page's current body (None: not recorded)."""
     row = db.execute("SELECT links FROM pages WHERE url = ?", [url]).fetchone()
     return None if row is None or row[0] is None else unpack_links(row[0])
 
 
-def last_run(db: Database, target: str) -> datetime | None:
+def last_run(db: Db, target: str) -> datetime | None:
     """When any page of a target was last fetched (failed attempts count: they were tried)."""
     row = db.execute(
         "SELECT max(f.fetched_at) FROM fetches f JOIN pages p ON p.id = f.page_id WHERE p.target = ?",
@@ -308,7 +307,7 @@ def last_run(db: Database, target: str) -> datetime | None:
     return from_utc_text(row[0]) if row else None
 
 
-def check(db: Database) -> list[str]:
+def check(db: Db) -> list[str]:
     """Every fault found: SQLite's integrity check, dangling references, corrupt bodies."""
     problems = [
         f"integrity: {row[0]}" for row in db.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"
@@ -320,7 +319,7 @@ def check(db: Database) -> list[str]:
     return problems + verify_bodies(db)
 
 
-def stats(db: Database) -> dict[str, Any]:
+def stats(db: Db) -> dict[str, Any]:
     """Counts and sizes, for `schedarc stats` and the benchmark."""
 
     def one(sql: str) -> int:
@@ -340,5 +339,5 @@ def stats(db: Database) -> dict[str, Any]:
         "versions": one("SELECT count(*) FROM version_rows"),
         "speakers": one("SELECT count(*) FROM speakers"),
         "database_bytes": one("PRAGMA page_count") * page_size,
-        **schema.describe(db),
+        **tables.describe(db),
     }

@@ -13,9 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlite_utils import Database
-
 from archive.bodies import get_body
+from archive.db import Db
 from archive.errors import ArchiveError
 from archive.speakers import prune_speakers
 from archive.store import apply_sessions
@@ -23,7 +22,7 @@ from archive.store import apply_sessions
 Parse = Callable[[dict[str, Any]], list[dict[str, Any]] | None]
 
 
-def _scope(db: Database, page: str | None) -> tuple[str, list[Any]]:
+def _scope(db: Db, page: str | None) -> tuple[str, list[Any]]:
     """SQL for the ids of the pages to rebuild, with its parameters."""
     if page is None:
         return "SELECT id FROM pages", []
@@ -35,7 +34,7 @@ def _scope(db: Database, page: str | None) -> tuple[str, list[Any]]:
     return "?", [int(row[0])]
 
 
-def _forget(db: Database, scope: str, params: list[Any]) -> None:
+def _forget(db: Db, scope: str, params: list[Any]) -> None:
     """Drop versions and speaker links of these pages; mark their sessions not yet seen."""
     inside = f"SELECT id FROM sessions WHERE page_id IN ({scope})"
     db.execute(f"DELETE FROM version_rows WHERE session_id IN ({inside})", params)
@@ -49,7 +48,7 @@ def _forget(db: Database, scope: str, params: list[Any]) -> None:
     db.execute(f"UPDATE pages SET parsed_sha256 = NULL, links = NULL WHERE id IN ({scope})", params)
 
 
-def reparse(db: Database, parse: Parse, *, page: str | None = None) -> dict[str, int]:
+def reparse(db: Db, parse: Parse, *, page: str | None = None) -> dict[str, int]:
     """Rebuild sessions and versions of one page (or all) from the archive; return counts."""
     scope, params = _scope(db, page)
     counts = {
@@ -104,5 +103,5 @@ def reparse(db: Database, parse: Parse, *, page: str | None = None) -> dict[str,
     return counts
 
 
-def _count(db: Database, sql: str, params: list[Any]) -> int:
+def _count(db: Db, sql: str, params: list[Any]) -> int:
     return int(db.execute(sql, params).fetchone()[0])

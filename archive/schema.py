@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from archive.db import Db
 from archive.speakers import link_speakers
+from archive.tables import MIGRATION_SET, version_field
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = Migrations("schedarc")
+MIGRATIONS = Migrations(MIGRATION_SET)
 
 
 @MIGRATIONS(name="0001_foundation")
@@ -193,11 +194,6 @@ def page_links(db: Database) -> None:
 _FIELD_NAMES = ("title", "speakers", "start", "end", "timezone", "room", "track", "url", "description", "event")
 
 
-def version_field(name: str, version: str = "v", session: str = "s") -> str:
-    """SQL for one field of a version: its own value, or the session row's for the latest."""
-    return f'CASE WHEN {version}.title IS NULL THEN {session}."{name}" ELSE {version}."{name}" END'
-
-
 SESSION_VERSIONS_VIEW = (
     "SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,\n       "
     + ",\n       ".join(f'{version_field(name)} AS "{name}"' for name in _FIELD_NAMES)
@@ -292,7 +288,7 @@ def _present(db: Database, session_id: int) -> list[str]:
 
 def _backfill_speakers(db: Database) -> None:
     for session_id, speakers in db.execute("SELECT id, speakers FROM sessions").fetchall():
-        link_speakers(db, int(session_id), json.loads(speakers or "[]"))
+        link_speakers(Db(db.conn), int(session_id), json.loads(speakers or "[]"))
 
 
 def migrate(db: Database) -> list[str]:
@@ -300,23 +296,3 @@ def migrate(db: Database) -> list[str]:
     names = [migration.name for migration in MIGRATIONS.pending(db)]
     MIGRATIONS.apply(db)
     return names
-
-
-def pending(db: Database) -> list[str]:
-    """Names of migrations this database still needs (read-only)."""
-    return [migration.name for migration in MIGRATIONS.pending(db)]
-
-
-def unknown(db: Database) -> list[str]:
-    """Applied migrations this code does not know: the file is from a newer schedarc."""
-    return [m.name for m in MIGRATIONS.applied(db) if m.name not in NAMES]
-
-
-# Every migration, oldest first; the schema version is how many of them a file has.
-NAMES: tuple[str, ...] = ("0001_foundation", "0002_history", "0003_page_links", "0004_version_rows")
-SCHEMA_VERSION = len(NAMES)
-
-
-def describe(db: Database) -> dict[str, Any]:
-    """Schema version facts for ``stats``."""
-    return {"schema_version": len(MIGRATIONS.applied(db)), "schema_latest": SCHEMA_VERSION}

@@ -6,8 +6,7 @@ A speaker is identified by the casefolded, NFKC, single-spaced form of the name,
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-
+from archive.db import Db
 from archive.diff import text_key
 
 
@@ -16,7 +15,7 @@ def speaker_key(name: str) -> str:
     return text_key(name).casefold()
 
 
-def link_speakers(db: Database, session_id: int, names: list[str]) -> None:
+def link_speakers(db: Db, session_id: int, names: list[str]) -> None:
     """Make ``session_speakers`` list exactly ``names`` (in order) for one session."""
     db.execute("DELETE FROM session_speakers WHERE session_id = ?", [session_id])
     for position, name in enumerate(names):
@@ -31,7 +30,7 @@ def link_speakers(db: Database, session_id: int, names: list[str]) -> None:
         )
 
 
-def prune_speakers(db: Database) -> int:
+def prune_speakers(db: Db) -> int:
     """Drop speakers no session lists any more (after a reparse); return how many."""
     cursor = db.execute(
         "DELETE FROM speakers WHERE id NOT IN (SELECT speaker_id FROM session_speakers)"

@@ -11,9 +11,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlite_utils import Database
-
 from archive.bodies import put_body
+from archive.db import Db
 from archive.diff import (
     FIELDS,
     Fields,
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 _COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
 
 
-def start_run(db: Database, command: str, argv: Sequence[str]) -> int:
+def start_run(db: Db, command: str, argv: Sequence[str]) -> int:
     cursor = db.execute(
         "INSERT INTO runs (command, argv, started_at) VALUES (?, ?, ?)",
         [command, json.dumps(list(argv), ensure_ascii=False), utc_now()],
@@ -43,7 +42,7 @@ def start_run(db: Database, command: str, argv: Sequence[str]) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def finish_run(db: Database, run_id: int, *, ok: bool, counts: Mapping[str, int]) -> None:
+def finish_run(db: Db, run_id: int, *, ok: bool, counts: Mapping[str, int]) -> None:
     cursor = db.execute(
         "UPDATE runs SET finished_at = ?, ok = ?, counts = ? WHERE id = ?",
         [utc_now(), int(ok), json.dumps(dict(counts), sort_keys=True), run_id],
@@ -52,7 +51,7 @@ def finish_run(db: Database, run_id: int, *, ok: bool, counts: Mapping[str, int]
         raise ArchiveError(f"there is no run {run_id} to finish", hint="start it with start_run() first")
 
 
-def _page(db: Database, url: str, target: str | None) -> tuple[int, str | None, str | None, str | None]:
+def _page(db: Db, url: str, target: str | None) -> tuple[int, str | None, str | None, str | None]:
     """The page row for a URL, made if new: (id, parsed_sha256, etag, last_modified)."""
     row = db.execute(
         "SELECT id, parsed_sha256, etag, last_modified, target FROM pages WHERE url = ?", [url]
@@ -81,7 +80,7 @@ def _int(fetch: Mapping[str, Any], key: str) -> int | None:
 
 
 def record_page(
-    db: Database,
+    db: Db,
     fetch: Mapping[str, Any],
     *,
     sessions: Sequence[Mapping[str, Any]] | None,
@@ -189,7 +188,7 @@ link_speakers = SessionWrites.speakers
 
 
 def apply_sessions(
-    db: Database,
+    db: Db,
     *,
     page_id: int,
     page_url: str,

@@ -27,12 +27,12 @@ from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import zstandard
-from sqlite_utils import Database
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from archive.bodies import get_body
+from archive.db import Db
 from archive.errors import ArchiveError
 from archive.times import from_utc_text, parse_utc
 
@@ -178,7 +178,7 @@ def _request_headers(uri: str) -> StatusAndHeaders:
 
 
 def fetch_rows(
-    db: Database,
+    db: Db,
     *,
     page: str | None = None,
     since: datetime | date | str | None = None,
@@ -213,7 +213,7 @@ def fetch_rows(
 class _Writer:
     """Turns fetch rows into records, remembering what revisits can refer to."""
 
-    def __init__(self, db: Database, out: IO[bytes], *, filename: str, gzip: bool) -> None:
+    def __init__(self, db: Db, out: IO[bytes], *, filename: str, gzip: bool) -> None:
         self.db = db
         self.out = _Counting(out)
         self.filename = filename
@@ -307,7 +307,7 @@ class _Writer:
 
 
 def write_warc(
-    db: Database,
+    db: Db,
     out: IO[bytes],
     *,
     filename: str,

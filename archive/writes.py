@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
-
+from archive.db import Db
 from archive.diff import FIELDS
 from archive.speakers import speaker_key
 
@@ -86,7 +85,7 @@ class SessionWrites:
                 self.names.setdefault(key, name)
                 self.links.append((session_id, position, key))
 
-    def flush(self, db: Database) -> None:
+    def flush(self, db: Db) -> None:
         """Write it all, parents before the rows that refer to them."""
         conn = db.conn
         if self.unlinked:
@@ -112,6 +111,6 @@ class SessionWrites:
             )
 
 
-def next_session_id(db: Database) -> int:
+def next_session_id(db: Db) -> int:
     """The id SQLite would give the next new session."""
     return int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0])
