@@ -35,8 +35,9 @@ def _unbracketed(value: str) -> str:
     return _BRACKETED.sub("", value) if "(" in value or "[" in value else value
 
 
-def _chunks(value: str) -> list[str]:
-    """``value`` split at the separators; without words or slashes no regex runs."""
+def split_groups(value: str) -> list[str]:
+    """``value`` split at the separators of speaker lines (';', '&', 'and', 'und', ' / ', '|');
+    without words or slashes no regex runs."""
     low = value.lower()
     if "/" in value or "|" in value or "and" in low or "und" in low:
         return _SEPARATORS.split(value)
@@ -64,7 +65,7 @@ def split_speakers(text: str | None) -> list[str]:
         return []
     value = _unbracketed(value)
     names: list[str] = []
-    for chunk in _chunks(value):
+    for chunk in split_groups(value):
         for part in chunk.split(","):
             name = part.strip(" .-–—:")
             if name and name not in names and not is_placeholder(name):
@@ -80,7 +81,7 @@ def split_people(text: str | None) -> list[str]:
     """
     value = _unbracketed(clean(text))
     names: list[str] = []
-    for group in _chunks(value):
+    for group in split_groups(value):
         name = group.split(",", 1)[0].strip(" .-–—:")
         if name and name not in names and not is_placeholder(name):
             names.append(name)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
-from scraper.text import clean, split_people, split_title_speakers
+from scraper.text import clean, split_groups, split_people, split_title_speakers
 
-_SEVERAL = re.compile(r"[;&|]|\s/\s|\band\b|\bund\b", re.IGNORECASE)
-_GROUPS = re.compile(r"\s*(?:;|&|\band\b|\bund\b|\s/\s|\|)\s*", re.IGNORECASE)
 _WORD = r"(?:[A-Z][a-z'’\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
 _NAME = re.compile(rf"^{_WORD}(?: {_WORD}){{1,3}}$")
 # Capitalised words that make a phrase a title part, or stand for nobody in particular.
@@ -92,7 +90,7 @@ def split_title(text: str) -> tuple[str, list[str], str]:
 def _plain_people(tail: str) -> list[str] | None:
     """Names when every group of ``tail`` starts with a plain 2-4 word name; else None."""
     names: list[str] = []
-    for group in _GROUPS.split(tail) if _SEVERAL.search(tail) else (tail,):
+    for group in split_groups(tail):
         name = group.split(",", 1)[0].strip()
         if not _NAME.match(name) or not _NOT_NAMES.isdisjoint(name.lower().split()):
             return None
