@@ -9,13 +9,13 @@ twice leaves identical tables.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from archive.bodies import get_body
 from archive.db import Db
 from archive.errors import ArchiveError
+from archive.headers import unpack_headers
 from archive.speakers import prune_speakers
 from archive.store import apply_sessions
 
@@ -74,7 +74,7 @@ def reparse(db: Db, parse: Parse, *, page: str | None = None) -> dict[str, int]:
                 "final_url": final_url,
                 "body": get_body(db, digest),
                 "media_type": media_type,
-                "headers": json.loads(headers) if headers else {},
+                "headers": unpack_headers(headers),
                 "fetched_at": fetched_at,
                 "target": target,
             }

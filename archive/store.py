@@ -25,6 +25,7 @@ from archive.diff import (
     to_row,
 )
 from archive.errors import ArchiveError
+from archive.headers import pack_headers
 from archive.links import pack_links
 from archive.times import parse_utc, utc_now
 from archive.writes import SessionWrites, next_session_id
@@ -118,7 +119,7 @@ def record_page(
             fetched_at,
             _int(fetch, "status"),
             _text(fetch, "final_url"),
-            json.dumps(dict(headers), ensure_ascii=False, separators=(",", ":")) if headers else None,
+            pack_headers(headers) if headers else None,
             _int(fetch, "attempts"),
             _int(fetch, "elapsed_ms"),
             _text(fetch, "error_class"),

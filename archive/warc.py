@@ -34,6 +34,7 @@ from warcio.warcwriter import WARCWriter
 from archive.bodies import get_body
 from archive.db import Db
 from archive.errors import ArchiveError
+from archive.headers import unpack_headers
 from archive.times import from_utc_text, parse_utc
 
 log = logging.getLogger(__name__)
@@ -160,9 +161,9 @@ def _reason(status: int) -> str:
         return ""
 
 
-def _http_headers(status: int, stored: str | None, media_type: str | None, length: int) -> StatusAndHeaders:
+def _http_headers(status: int, stored: str | bytes | None, media_type: str | None, length: int) -> StatusAndHeaders:
     """The response head as it describes the archived (decoded) body."""
-    headers = json.loads(stored) if stored else {}
+    headers = unpack_headers(stored)
     pairs = [(str(k), str(v)) for k, v in headers.items() if str(k).lower() not in _DROPPED_HEADERS]
     if media_type and not any(k.lower() == "content-type" for k, _ in pairs):
         pairs.append(("Content-Type", media_type))
