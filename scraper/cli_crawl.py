@@ -103,11 +103,12 @@ def crawl(app: App, due: bool, names: tuple[str, ...], fail_fast: bool, dry_run:
                             fail_fast=fail_fast)
             summary = crawler.run(targets)
         archive.finish_run(run_id, ok=summary.ok, counts=summary.counts())
-    result = summary.to_dict()
-    problems = notify(config.notify, result) if summary.changes else []
-    result["notify_errors"] = problems
+    notifying = bool(summary.changes) and bool(config.notify.command or config.notify.webhook)
+    # The full summary (every change record) is built only for someone who reads it.
+    result = summary.to_dict() if as_json or notifying else {}
+    problems = notify(config.notify, result) if notifying else []
     if as_json:
-        emit_json(result)
+        emit_json({**result, "notify_errors": problems})
     if not quiet or not summary.ok:
         click.echo(summary_text(summary, problems), err=True)
     if not summary.ok:

@@ -58,7 +58,6 @@ class PageReport:
     status: int | None = None
     fetch_id: int | None = None
     parser: str | None = None
-    sessions: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     attempts: int = 0  # requests made for this page; each one past the first is a retry
@@ -108,12 +107,12 @@ class CrawlSummary:
             "counts": self.counts(),
             "failures": [{"url": p.url, "target": p.target, "error": p.error} for p in self.failures],
             "changes": self.changes,
-            # field by field: asdict() would deep-copy every page's sessions only to drop them
+            # field by field: asdict() would deep-copy every page's change records only to drop them
             "pages": [{name: getattr(p, name) for name in _REPORT_FIELDS} for p in self.pages],
         }
 
 
-_REPORT_FIELDS = tuple(f.name for f in fields(PageReport) if f.name not in ("sessions", "changes"))
+_REPORT_FIELDS = tuple(f.name for f in fields(PageReport) if f.name != "changes")
 #: Fetches handed to the Fetcher ahead of the archive writer: per worker, and per host per
 #: request that host may have in flight. Enough to keep every worker and host busy; few
 #: enough that fetched bodies do not pile up in memory while the single writer catches up.
@@ -304,7 +303,7 @@ class Crawl:
             log.info("%s: %s", job.url, warning)
         kind = "unchanged" if same_body else "changed"
         return PageReport(job.url, name, kind, status=result.status, fetch_id=outcome["fetch_id"],
-                          parser=parsed.parser, sessions=sessions, changes=list(outcome.get("changes", [])))
+                          parser=parsed.parser, changes=list(outcome.get("changes", [])))
 
     def _stored_links(self, job: PageJob) -> tuple[list[str], bool]:
         """Links of a 304 page: those recorded with its body, else (True) found again in it."""

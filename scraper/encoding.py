@@ -14,8 +14,6 @@ import codecs
 import logging
 import re
 
-import charset_normalizer
-
 log = logging.getLogger(__name__)
 
 # Declarations past this point are ignored; browsers look at the first 1024 bytes,
@@ -113,6 +111,8 @@ def detect_encoding(body: bytes) -> str:
         pass
     else:
         return "utf-8"
+    import charset_normalizer  # only guessing needs it; most pages say their charset
+
     matches = list(charset_normalizer.from_bytes(body))
     if not matches:
         return "cp1252"  # decodes every byte; mojibake beats an exception
