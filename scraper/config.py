@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scraper.errors import ConfigError
-from scraper.fetch import FetchSettings
+from scraper.fetchspec import FetchSettings
 from scraper.timeparse import zone
 
 DEFAULT_CONFIG_NAME = "config.toml"
