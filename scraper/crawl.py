@@ -15,7 +15,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
@@ -30,6 +30,9 @@ from scraper.fetch import Fetcher, FetchRequest, FetchSettings
 from scraper.links import extract_links
 from scraper.models import Document, FetchResult, ParseResult
 from scraper.politeness import host_key
+from scraper.report import CrawlSummary, PageReport
+
+__all__ = ["Crawl", "CrawlSummary", "PageJob", "PageReport", "canonical", "is_due", "matches"]
 
 log = logging.getLogger(__name__)
 
@@ -48,71 +51,6 @@ class PageJob:
         return self.target.parser if self.depth == 0 else "auto"
 
 
-@dataclass
-class PageReport:
-    """What happened to one page in this run."""
-
-    url: str
-    target: str
-    outcome: str  # changed | unchanged | not_modified | failed | parse_error
-    status: int | None = None
-    fetch_id: int | None = None
-    parser: str | None = None
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    attempts: int = 0  # requests made for this page; each one past the first is a retry
-
-
-@dataclass
-class CrawlSummary:
-    """The end-of-run account, printed for people and as JSON for scripts."""
-
-    targets: list[str] = field(default_factory=list)
-    pages: list[PageReport] = field(default_factory=list)
-    stopped_early: bool = False
-
-    @property
-    def failures(self) -> list[PageReport]:
-        return [p for p in self.pages if p.outcome in ("failed", "parse_error")]
-
-    @property
-    def changes(self) -> list[dict[str, Any]]:
-        return [c for p in self.pages for c in p.changes]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.stopped_early
-
-    def counts(self) -> dict[str, int]:
-        outcomes = Counter(p.outcome for p in self.pages)
-        kinds = Counter(c["kind"] for c in self.changes)
-        return {
-            "targets": len(self.targets),
-            "pages": len(self.pages),
-            "fetched": sum(1 for p in self.pages if p.outcome != "failed"),
-            "not_modified": outcomes["not_modified"],
-            "unchanged": outcomes["unchanged"],
-            "changed": outcomes["changed"],
-            "failed": len(self.failures),
-            "retries": sum(max(0, p.attempts - 1) for p in self.pages),
-            "sessions_added": kinds["added"] + kinds["restored"],
-            "sessions_changed": kinds["changed"],
-            "sessions_removed": kinds["removed"],
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "targets": self.targets,
-            "counts": self.counts(),
-            "failures": [{"url": p.url, "target": p.target, "error": p.error} for p in self.failures],
-            "changes": self.changes,
-            # field by field: asdict() would deep-copy every page's change records only to drop them
-            "pages": [{name: getattr(p, name) for name in _REPORT_FIELDS} for p in self.pages],
-        }
-
-
-_REPORT_FIELDS = tuple(f.name for f in fields(PageReport) if f.name != "changes")
 #: Fetches handed to the Fetcher ahead of the archive writer: per worker, and per host per
 #: request that host may have in flight. Enough to keep every worker and host busy; few
 #: enough that fetched bodies do not pile up in memory while the single writer catches up.
