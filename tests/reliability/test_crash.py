@@ -45,7 +45,7 @@ def _config(workdir: Path, site: ScheduleSite, name: str) -> tuple[list[str], Pa
 
 
 def _kill(args: list[str], workdir: Path, name: str, site: ScheduleSite, db: Path, mode: str,
-          rng: random.Random) -> str:
+          rng: random.Random, crawl_wall: float) -> str:
     """Start a crawl, SIGKILL it at a random moment of kind ``mode``; say where it died."""
     if mode in ("version", "body", "commit", "speakers"):
         total = {"version": PAGES * PER_PAGE, "body": PAGES + 1, "commit": PAGES + 2,
@@ -61,8 +61,10 @@ def _kill(args: list[str], workdir: Path, name: str, site: ScheduleSite, db: Pat
     before = site.page_hits()
     child = Child(schedarc(*args), workdir, name=name)
     if mode == "early":
-        pause = rng.uniform(0.0, 0.6)
-        time.sleep(pause)  # startup, migrations, the first pages
+        # startup, migrations, the first pages: within the first third of a whole crawl's
+        # wall time, so a quick machine does not finish the crawl before the kill
+        pause = rng.uniform(0.0, min(0.6, crawl_wall / 3))
+        time.sleep(pause)
         where = f"after {pause:.2f} s"
     else:
         # Requests run ahead of the writer, so even the last requests leave pages to write;
@@ -105,7 +107,8 @@ def test_kill_9_leaves_a_consistent_archive_and_a_rerun_completes_it(http_server
     moments, stored = [], []
     for point in range(kills):
         args, db = _config(tmp_path, site, f"killed{point}")
-        moments.append(_kill(args, tmp_path, f"killed{point}", site, db, MODES[point % len(MODES)], rng))
+        moments.append(_kill(args, tmp_path, f"killed{point}", site, db, MODES[point % len(MODES)], rng,
+                             first.wall))
 
         # Right after the kill (SQLite's recovery included): healthy, nothing half-written.
         if db.exists():
