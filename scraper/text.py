@@ -106,6 +106,8 @@ _NOT_NAME_WORDS = frozenset({
     "lab", "talk", "demo", "edition", "level", "beginners", "advanced", "overview", "update", "q&a",
     "tutorial", "lightning", "the", "a", "an", "of", "and", "for", "in", "on", "with", "to"
 })  # fmt: skip
+#: Words that never occur in a speaker's name: title parts and stand-ins for nobody.
+NON_NAME_WORDS = _NOT_NAME_WORDS | _NOBODY
 
 
 def is_placeholder(text: str | None) -> bool:

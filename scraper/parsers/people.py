@@ -10,66 +10,10 @@ from __future__ import annotations
 
 import re
 
-from scraper.text import clean, split_groups, split_people, split_title_speakers
+from scraper.text import NON_NAME_WORDS, clean, split_groups, split_people, split_title_speakers
 
 _WORD = r"(?:[A-Z][a-z'’\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)"
 _NAME = re.compile(rf"^{_WORD}(?: {_WORD}){{1,3}}$")
-# Capitalised words that make a phrase a title part, or stand for nobody in particular.
-_NOT_NAMES = frozenset(
-    [
-        "part",
-        "day",
-        "session",
-        "workshop",
-        "panel",
-        "keynote",
-        "intro",
-        "introduction",
-        "track",
-        "room",
-        "lab",
-        "talk",
-        "demo",
-        "edition",
-        "level",
-        "beginners",
-        "advanced",
-        "overview",
-        "update",
-        "tutorial",
-        "lightning",
-        "the",
-        "a",
-        "an",
-        "of",
-        "and",
-        "for",
-        "in",
-        "on",
-        "with",
-        "to",
-        "anyone",
-        "anybody",
-        "everyone",
-        "everybody",
-        "others",
-        "other",
-        "more",
-        "someone",
-        "somebody",
-        "you",
-        "tba",
-        "tbd",
-        "tbc",
-        "guests",
-        "guest",
-        "friends",
-        "special",
-        "many",
-        "various",
-        "several",
-    ]
-)
 
 
 def split_title(text: str) -> tuple[str, list[str], str]:
@@ -92,7 +36,7 @@ def _plain_people(tail: str) -> list[str] | None:
     names: list[str] = []
     for group in split_groups(tail):
         name = group.split(",", 1)[0].strip()
-        if not _NAME.match(name) or not _NOT_NAMES.isdisjoint(name.lower().split()):
+        if not _NAME.match(name) or not NON_NAME_WORDS.isdisjoint(name.lower().split()):
             return None
         if name not in names:
             names.append(name)
