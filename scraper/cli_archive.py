@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from scraper import parsers
 from scraper.cli import App, cli, pass_app
-from scraper.errors import ConfigError, ParseError, SchedarcError
+from scraper.errors import ConfigError, SchedarcError
 from scraper.output import describe_change, emit_json, sessions_table, short_time, table
 
 
@@ -176,35 +175,21 @@ def query(app: App, sql: str, as_json: bool) -> None:
 @pass_app
 def reparse(app: App, page: str | None, timezone: str | None, as_json: bool) -> None:
     """Rebuild sessions and versions from stored bodies with today's parsers (no network)."""
-    from scraper.document import from_bytes
+    from scraper.crawl import parse_stored
 
-    config = app.config
-    zones = {t.name: t.timezone for t in config.targets}
-    forced = {t.name: t.parser for t in config.targets}
+    # A target's forced parser applies to its own URLs; every other page is detected.
+    choices = {(t.name, url): t for t in app.config.targets for url in t.urls}
+    zones = {t.name: t.timezone for t in app.config.targets}
 
-    def parse_stored(stored: dict[str, Any]) -> list[dict[str, Any]] | None:
+    def parse_one(stored: dict[str, Any]) -> list[dict[str, Any]] | None:
         target = stored.get("target") or ""
-        url = stored.get("final_url") or stored["url"]
-        fetched = stored.get("fetched_at")
-        doc = from_bytes(url, stored["body"], content_type=stored.get("media_type"),
-                         fetched_at=datetime.fromisoformat(fetched) if fetched else None,
-                         timezone=timezone or zones.get(target))
-        name = forced.get(target, "auto") if stored["url"] in _seed_urls(app, target) else "auto"
-        try:
-            return [s.to_dict() for s in parsers.parse(doc, name).sessions]
-        except ParseError:
-            return None
+        seed = choices.get((target, stored["url"]))
+        return parse_stored(stored, timezone=timezone or zones.get(target),
+                            parser=seed.parser if seed else "auto")
 
     with app.archive() as archive:
-        counts = archive.reparse(parse_stored, page=page)
+        counts = archive.reparse(parse_one, page=page)
     if as_json:
         emit_json(counts)
     else:
         click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
-
-
-def _seed_urls(app: App, target: str) -> tuple[str, ...]:
-    for item in app.config.targets:
-        if item.name == target:
-            return item.urls
-    return ()

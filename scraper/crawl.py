@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -338,6 +338,18 @@ def _parse(doc: Document, parser: str | None) -> ParseResult:
         raise ParseError(f"{doc.url}: the {chosen.name} parser crashed ({type(exc).__name__}: {exc})",
                          hint="this is a schedarc bug; please report it with the page. The body is archived, "
                               "so `schedarc reparse` will retry it after an upgrade") from exc
+
+
+def parse_stored(stored: Mapping[str, Any], *, timezone: str | None, parser: str | None) -> list[dict[str, Any]] | None:
+    """Sessions of a body kept in the archive (the record ``Archive.reparse`` hands over),
+    or None when it does not parse. Used by ``reparse`` and by WARC and Wayback imports."""
+    fetched = stored.get("fetched_at")
+    doc = from_bytes(stored.get("final_url") or stored["url"], stored["body"], content_type=stored.get("media_type"),
+                     fetched_at=datetime.fromisoformat(fetched) if fetched else None, timezone=timezone)
+    try:
+        return [s.to_dict() for s in _parse(doc, parser).sessions]
+    except ParseError:
+        return None
 
 
 def _host(url: str) -> str:

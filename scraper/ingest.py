@@ -22,6 +22,7 @@ from archive import Archive
 from archive.backdate import has_fetch, latest_fetch, record_earlier
 from scraper import parsers
 from scraper.config import Config
+from scraper.crawl import parse_stored
 from scraper.document import from_bytes
 from scraper.errors import ParseError
 from scraper.models import ParseResult
@@ -190,14 +191,6 @@ def _stored_parser(hints: Hints) -> Callable[[dict[str, Any]], list[dict[str, An
     """The parse callback ``Archive.reparse`` wants, with this page's hints."""
 
     def parse(stored: dict[str, Any]) -> list[dict[str, Any]] | None:
-        fetched = stored.get("fetched_at")
-        doc = from_bytes(stored.get("final_url") or stored["url"], stored["body"],
-                         content_type=stored.get("media_type"),
-                         fetched_at=datetime.fromisoformat(fetched) if fetched else None,
-                         timezone=hints.timezone)
-        try:
-            return [s.to_dict() for s in parsers.parse(doc, hints.parser).sessions]
-        except ParseError:
-            return None
+        return parse_stored(stored, timezone=hints.timezone, parser=hints.parser)
 
     return parse
