@@ -13,18 +13,9 @@ import lxml.etree
 import lxml.html
 
 from scraper.models import Document
+from scraper.parsers.markup import looks_like_html
 
 log = logging.getLogger(__name__)
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def looks_like_html(doc: Document) -> bool:
-    if doc.media_type:
-        return doc.media_type in _HTML_TYPES
-    head = doc.text[:512].lstrip().lower()
-    return head.startswith(("<!doctype html", "<html")) or "<body" in head
-
 
 def extract_links(doc: Document) -> list[str]:
     """Absolute http(s) URLs of the page's anchors, in order, without duplicates."""
