@@ -49,7 +49,7 @@ from scraper.politeness import (
     origin_of,
 )
 from scraper.response import ERROR_BODY_BYTES, read_body, request_error, retry_after_seconds
-from scraper.transport import Adapter, Watchdog
+from scraper.transport import Adapter, Watchdog, environment_matters
 
 __all__ = ["DEFAULT_USER_AGENT", "RETRY_STATUSES", "SCHEMES", "FetchRequest", "FetchSettings", "Fetcher",
            "check_url"]
@@ -115,12 +115,14 @@ class Fetcher:
         self._dispatcher: Dispatcher | None = None
         self._dispatcher_lock = threading.Lock()
         self._watchdog = Watchdog()
+        self._trust_env = environment_matters()
         # Two sessions: targets with allow_private = false use connections that check their peer.
         self._session = self._new_session(public_only=False)
         self._public_session = self._new_session(public_only=True)
 
     def _new_session(self, *, public_only: bool) -> requests.Session:
         session = requests.Session()
+        session.trust_env = self._trust_env
         # urllib3 pools are thread-safe; size them so no worker waits or discards a connection.
         adapter = Adapter(public_only=public_only, pool_connections=64,
                           pool_maxsize=max(10, self.settings.workers), max_retries=0)

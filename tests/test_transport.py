@@ -1,13 +1,20 @@
 """The deadline watchdog on real sockets: a blocked read is cut at the deadline; a connection
-already handed back to the pool is left alone."""
+already handed back to the pool is left alone. And when requests need not consult the
+environment on every request."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from scraper.transport import Watchdog, current
+import pytest
+
+from scraper.fetch import Fetcher, FetchSettings
+from scraper.transport import Watchdog, current, environment_matters
+from tests.loopback import LoopbackServer
 
 
 @dataclass
@@ -71,3 +78,35 @@ def test_no_deadline_no_watch() -> None:
     with watchdog.watch(float("inf")) as deadline:
         assert not deadline.expired
     watchdog.close()
+
+
+def test_no_proxy_ca_bundle_or_netrc_means_the_environment_does_not_matter(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path: Path) -> None:
+    for key in [*os.environ]:
+        if key.lower().endswith("_proxy") or key in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert environment_matters() is False
+    (tmp_path / ".netrc").write_text("machine example.org login a password b\n")
+    assert environment_matters() is True
+
+
+@pytest.mark.parametrize("key", ["HTTP_PROXY", "https_proxy", "REQUESTS_CA_BUNDLE", "NETRC"])
+def test_each_setting_requests_reads_makes_it_matter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                     key: str) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv(key, "http://127.0.0.1:9" if key.lower().endswith("proxy") else str(tmp_path / "x"))
+    assert environment_matters() is True
+
+
+def test_a_proxy_in_the_environment_still_carries_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-request lookup is skipped only when there is nothing to find: a proxy is used."""
+    with LoopbackServer() as proxy:
+        proxy.add_page("/schedule", "<p>via the proxy</p>")
+        monkeypatch.setenv("HTTP_PROXY", proxy.base)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with Fetcher(FetchSettings(delay_per_host=0, obey_robots=False, retries=0)) as fetcher:
+            result = fetcher.fetch("http://schedule.invalid/schedule")
+    assert result.status == 200 and b"via the proxy" in result.body
+    assert proxy.requests[0]["path"] == "http://schedule.invalid/schedule"
