@@ -12,9 +12,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
-
 from scraper.parsers._blogpost_page import Post
+from scraper.parsers._soup import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LEAVES = frozenset({"p", "dt", "dd", "figcaption", "address", "summary", "caption"})

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-from bs4 import Tag
-
 from scraper.parsers._blogpost_blocks import Block, cell_block
 from scraper.parsers._blogpost_extract import Draft, best_link
 from scraper.parsers._blogpost_page import Post
+from scraper.parsers._soup import Tag
 from scraper.text import clean_or_none, split_speakers
 from scraper.timeparse import TimeContext, TimeSpan, find_times
 
