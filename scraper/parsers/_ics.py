@@ -20,6 +20,7 @@ from scraper.timeparse import MAX_DURATION, MAX_YEAR, MIN_YEAR
 _LITERAL_ESCAPES = frozenset(",;:nN")
 _ESCAPE = re.compile(r"\\([\\;,:nN])")
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$")
+_MIN_YEAR, _MAX_YEAR = f"{MIN_YEAR:04d}", f"{MAX_YEAR:04d}"
 _DURATION = re.compile(r"^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
 Params = dict[str, str]
@@ -140,12 +141,14 @@ _VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE[ \t]*+$.*?^END:VTIMEZONE[ \t]*+$", re
 
 def unfold(text: str) -> str:
     """LF line ends, and continuation lines (a break then one space or tab) joined (RFC 5545 3.1)."""
+    # split+join is str.replace with the same result, at about twice its speed when the
+    # needle occurs on most lines (replace searches for every occurrence twice).
     if "\r" in text:
-        text = text.replace("\r\n", "\n")
+        text = "\n".join(text.split("\r\n"))
         if "\r" in text:  # old Mac line ends; each pass over a feed costs, so only when present
             text = text.replace("\r", "\n")
-    text = text.replace("\n ", "")
-    return text.replace("\n\t", "") if "\t" in text else text
+    text = "".join(text.split("\n "))
+    return "".join(text.split("\n\t")) if "\t" in text else text
 
 
 def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> Calendar:
@@ -160,7 +163,7 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
     calendar = Component()
     events: list[Component] = []
     event: Component | None = None
-    seen_calendar = False
+    seen_calendar = seen_timezone = False
     # Where property lines go, decided at each BEGIN/END: the open VEVENT's, the
     # calendar's, or nowhere (None: inside VALARM, VTIMEZONE, ...).
     props: dict[str, list[Prop]] | None = None
@@ -172,6 +175,7 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
                 if kind.upper() == "BEGIN":
                     stack.append(component)
                     seen_calendar = seen_calendar or component == "VCALENDAR"
+                    seen_timezone = seen_timezone or component == "VTIMEZONE"
                     if component == "VEVENT" and len(stack) == 2 and stack[0] == "VCALENDAR":
                         event = Component(line=len(events) + 1)
                 else:
@@ -204,7 +208,8 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
         raise ValueError("no BEGIN:VCALENDAR")
     if stack:
         raise ValueError(f"BEGIN:{stack[-1]} is never closed (truncated file?)")
-    return Calendar(props=calendar, events=events, timezones=_timezones(unfolded))
+    # Only a feed with a VTIMEZONE pays for the search of its blocks.
+    return Calendar(props=calendar, events=events, timezones=_timezones(unfolded) if seen_timezone else {})
 
 
 def _chunks(pattern: re.Pattern[str], text: str, size: int = 1 << 20) -> Iterator[list[tuple[str, ...]]]:
@@ -252,6 +257,15 @@ def _by_first_letter(names: frozenset[str]) -> str:
 
 def stamp(value: str) -> datetime | date:
     """DATE or DATE-TIME value -> date, naive datetime, or UTC-aware datetime ('Z')."""
+    size = len(value)
+    if (size == 16 or size == 15) and value[8] == "T" and value.isascii():
+        # The usual "20240501T100000Z" (every distinct stamp of a feed): checked here, then
+        # read by fromisoformat, which takes this basic form and is ~20x the regex's speed.
+        # Hour 24 is left to the regex path, whatever a later Python makes of it.
+        if (value[:8] + value[9:15]).isdigit() and (size == 15 or value[15] == "Z") and value[9:11] < "24":
+            if not _MIN_YEAR <= value[:4] <= _MAX_YEAR:  # four ASCII digits compare as numbers
+                raise ValueError(f"not a plausible iCalendar date: {value!r}")
+            return datetime.fromisoformat(value)  # 'Z' gives datetime.UTC itself
     match = _STAMP.match(value.strip())
     if not match:
         raise ValueError(f"not an iCalendar date or date-time: {value!r}")

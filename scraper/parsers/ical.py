@@ -190,18 +190,23 @@ class IcalParser:
         # The feed's summary splits when it puts speakers there (None: it does not).
         splits = found if uses_convention([event.text("SUMMARY") for event in masters], producer, found) else None
         overrides: dict[str, dict[datetime, Component]] = {}
-        for event in calendar.events:
-            rid = event.first("RECURRENCE-ID")
-            if rid is not None:
-                moment = self._moment(doc, clock, event, rid, "RECURRENCE-ID")
-                overrides.setdefault(event.text("UID"), {})[moment] = event
+        if len(masters) < len(calendar.events):
+            for event in calendar.events:
+                rid = event.first("RECURRENCE-ID")
+                if rid is not None:
+                    moment = self._moment(doc, clock, event, rid, "RECURRENCE-ID")
+                    overrides.setdefault(event.text("UID"), {})[moment] = event
         sessions: list[Session] = []
         for event in masters:
+            props = event.props
             uid = event.text("UID").strip()
-            if event.first("RRULE") or event.first("RDATE"):
+            # Lists in props are never empty: a lookup says what first() would.
+            if props.get("RRULE") or props.get("RDATE"):
                 sessions.extend(self._series(doc, clock, event, overrides.pop(uid, {}), producer, splits))
             else:
-                sessions.extend(self._sessions(doc, clock, event, uid, None, producer, splits))
+                session = self._session(doc, clock, event, uid, None, producer, splits)
+                if session is not None:
+                    sessions.append(session)
         for uid, orphans in overrides.items():  # overrides whose series is not in the feed
             for moment, event in orphans.items():
                 suffix = moment.strftime("%Y-%m-%dT%H:%M")
@@ -230,44 +235,62 @@ class IcalParser:
         splits: Splits | None,
     ) -> list[Session]:
         """The session of one event (or one occurrence of a series, starting ``start_at``)."""
+        session = self._session(doc, clock, event, uid, start_at, producer, splits)
+        return [] if session is None else [session]
+
+    def _session(
+        self,
+        doc: Document,
+        clock: _Clock,
+        event: Component,
+        uid: str,
+        start_at: datetime | None,
+        producer: str,
+        splits: Splits | None,
+    ) -> Session | None:
+        """:meth:`_sessions` without the list: this runs once per event of every feed."""
         props = event.props
         if "STATUS" in props and event.text("STATUS").strip().upper() == "CANCELLED":
-            return []
-        summary = event.text("SUMMARY")
+            return None
+        found = props.get("SUMMARY")
+        summary = unescape(found[0][1]) if found else ""
         title, speakers = title_and_speakers(summary, producer, splits) if splits is not None else (clean(summary), [])
         if not title:
             clock.warnings.append(f"VEVENT {uid or '#' + str(event.line)} has no SUMMARY: skipped")
-            return []
+            return None
         start, end, name = self._span(doc, clock, event, start_at)
         categories = props.get("CATEGORIES")
         location = props.get("LOCATION")
-        return [
-            Session(
-                title=title,
-                uid=uid or stable_uid(doc.url, title),
-                speakers=speakers,
-                start=start,
-                end=end,
-                timezone=name,
-                room=clock.label(location[0][1]) if location else None,
-                track=clock.label(categories[0][1], listed=True) if categories else None,
-                url=absolute(event.text("URL"), doc.base_url or doc.url),
-                description=prose(event.text("DESCRIPTION")),
-            )
-        ]
+        link = props.get("URL")
+        description = props.get("DESCRIPTION")
+        return Session(
+            title=title,
+            uid=uid or stable_uid(doc.url, title),
+            speakers=speakers,
+            start=start,
+            end=end,
+            timezone=name,
+            room=clock.label(location[0][1]) if location else None,
+            track=clock.label(categories[0][1], listed=True) if categories else None,
+            url=absolute(unescape(link[0][1]), doc.base_url or doc.url) if link else None,
+            description=prose(unescape(description[0][1])) if description else None,
+        )
 
     def _span(
         self, doc: Document, clock: _Clock, event: Component, start_at: datetime | None
     ) -> tuple[datetime | None, datetime | None, str | None]:
         """(start, end, zone name) in the zone shown to users."""
-        first = event.first("DTSTART")
-        if first is None:
+        props = event.props
+        found = props.get("DTSTART")
+        if not found:
             return None, None, clock.shown_name
+        first = found[0]
         try:
             start, name, all_day = clock.read(first)
         except ValueError:
             raise _bad(doc, event, "DTSTART", first[1]) from None
-        last = event.first("DTEND")
+        found = props.get("DTEND")
+        last = found[0] if found else None
         if start_at is None and last is not None and not all_day:
             try:  # the common case, without duration arithmetic
                 end: datetime | None = clock.read(last)[0]
