@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 
 #: Columns that identify the export; ``name`` and ``event_start`` are required to parse.
 MARKERS = ("event_key", "event_start", "event_end")
-_PEOPLE = ("speakers", "moderators", "artists")
 _TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
 
 
@@ -96,6 +96,12 @@ def _sessions(doc: Document, parser: str, rows: Iterable[Mapping[str, Any]]) -> 
     site = _site(doc)
     seen: set[str] = set()
     inactive = undated = 0
+    # An export repeats a few dozen start times, rooms, types and speaker lines: each is
+    # read once per export (parse_iso's ValueError is not cached, so every bad row warns).
+    times: dict[str, datetime | None] = {}
+    labels: dict[str, str | None] = {}
+    people: dict[tuple[str, str, str], list[str]] = {}
+    tz = doc.timezone
     for number, row in enumerate(rows, start=2):
         if _text(row.get("active")).upper() == "N":
             inactive += 1  # unpublished or deleted on Sched; not on the public schedule
@@ -103,9 +109,10 @@ def _sessions(doc: Document, parser: str, rows: Iterable[Mapping[str, Any]]) -> 
         title = clean(_text(row.get("name")))
         if not title:
             continue
+        first, last = _text(row.get("event_start")), _text(row.get("event_end"))
         try:
-            start = parse_iso(_text(row.get("event_start")), doc.timezone)
-            end = parse_iso(_text(row.get("event_end")), doc.timezone)
+            start = times[first] if first in times else times.setdefault(first, parse_iso(first, tz))
+            end = times[last] if last in times else times.setdefault(last, parse_iso(last, tz))
         except ValueError:
             result.warnings.append(f"{doc.url}: row {number}: unreadable time; session kept without it")
             start = end = None
@@ -119,16 +126,23 @@ def _sessions(doc: Document, parser: str, rows: Iterable[Mapping[str, Any]]) -> 
         url = f"{site}/event/{ident}" if site and ident else _absolute_or_none(_text(row.get("url")))
         if url and url not in result.links and site:
             result.links.append(url)
+        who = (_text(row.get("speakers")), _text(row.get("moderators")), _text(row.get("artists")))
+        names = people.get(who)
+        if names is None:
+            names = people[who] = _people(who)
+        venue, kind = _text(row.get("venue")), _text(row.get("event_type"))
+        room = labels[venue] if venue in labels else labels.setdefault(venue, clean_or_none(venue))
+        track = labels[kind] if kind in labels else labels.setdefault(kind, clean_or_none(kind))
         result.sessions.append(
             Session(
                 title=title,
                 uid=uid,
-                speakers=_people(row),
+                speakers=list(names),  # a list of its own per session
                 start=start,
                 end=end,
-                timezone=zone_name(start, doc.timezone),
-                room=clean_or_none(_text(row.get("venue"))),
-                track=clean_or_none(_text(row.get("event_type"))),
+                timezone=zone_name(start, tz),
+                room=room,
+                track=track,
                 url=url,
                 description=_description(_text(row.get("description"))),
             )
@@ -154,11 +168,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _people(row: Mapping[str, Any]) -> list[str]:
-    """Speakers, then moderators and artists: comma-separated names, entities decoded."""
+def _people(columns: Iterable[str]) -> list[str]:
+    """Names of the speakers, moderators and artists columns (in that order): comma-separated,
+    entities decoded."""
     names: list[str] = []
-    for column in _PEOPLE:
-        for part in html.unescape(_text(row.get(column))).split(","):
+    for value in columns:
+        if not value:  # most rows name nobody in most columns
+            continue
+        for part in html.unescape(value).split(","):
             name = clean(part)
             if name and name not in names:
                 names.append(name)
@@ -171,7 +188,10 @@ def _description(value: str) -> str | None:
         fragment = markup.fragment(value)
         if fragment is not None:
             return markup.block_text(fragment) or None
-    lines = (clean(line) for line in html.unescape(value).replace("\r", "\n").split("\n"))
+    text = html.unescape(value)
+    if "\n" not in text and "\r" not in text:  # one line: what the loop below makes of it
+        return clean(text) or None
+    lines = (clean(line) for line in text.replace("\r", "\n").split("\n"))
     text = "\n".join(line for line in lines if line)
     return text or None
 
