@@ -15,10 +15,10 @@ import click
 from scraper.cli import App, cli, pass_app
 from scraper.errors import ConfigError
 from scraper.output import describe_change, emit_json
+from scraper.report import SAMPLE, CrawlSummary
 
 if TYPE_CHECKING:
     from scraper.config import Config, Target
-    from scraper.crawl import CrawlSummary
 
 
 def _select(config: Config, names: tuple[str, ...]) -> list[Target]:
@@ -46,9 +46,9 @@ def summary_text(summary: CrawlSummary, problems: list[str]) -> str:
         f"{c['not_modified']} not modified, {c['failed']} failed, {c['retries']} retries); "
         f"sessions: {c['sessions_added']} added, {c['sessions_changed']} changed, {c['sessions_removed']} removed"
     ]
-    lines += [f"  {describe_change(change)}" for change in summary.changes[:50]]
-    if len(summary.changes) > 50:
-        lines.append(f"  ... and {len(summary.changes) - 50} more (schedarc changes)")
+    lines += [f"  {describe_change(change)}" for change in summary.changes[:SAMPLE]]
+    if summary.change_total > SAMPLE:
+        lines.append(f"  ... and {summary.change_total - SAMPLE} more (schedarc changes)")
     lines += [f"  failed: {p.error}" for p in summary.failures]
     if summary.stopped_early:
         lines.append("  stopped early (--fail-fast)")
@@ -98,12 +98,13 @@ def crawl(app: App, due: bool, names: tuple[str, ...], fail_fast: bool, dry_run:
 
     with CrawlLock(app.db_path, wait=math.inf if wait else None), app.archive() as archive:
         run_id = archive.start_run("crawl", sys.argv[1:])
+        notifiers = bool(config.notify.command or config.notify.webhook)
         with Progress() as progress:
             crawler = Crawl(archive, config, run_id=run_id, on_page=progress.page, on_queue=progress.queue,
-                            fail_fast=fail_fast)
+                            fail_fast=fail_fast, keep_changes=as_json or notifiers)
             summary = crawler.run(targets)
         archive.finish_run(run_id, ok=summary.ok, counts=summary.counts())
-    notifying = bool(summary.changes) and bool(config.notify.command or config.notify.webhook)
+    notifying = notifiers and summary.change_total > 0
     # The full summary (every change record) is built only for someone who reads it.
     result = summary.to_dict() if as_json or notifying else {}
     problems = notify(config.notify, result) if notifying else []

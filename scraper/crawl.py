@@ -100,7 +100,8 @@ class Crawl:
 
     def __init__(self, archive: Archive, config: Config, *, run_id: int, fetcher: Fetcher | None = None,
                  on_page: Callable[[PageReport], None] | None = None,
-                 on_queue: Callable[[int], None] | None = None, fail_fast: bool = False) -> None:
+                 on_queue: Callable[[int], None] | None = None, fail_fast: bool = False,
+                 keep_changes: bool = True) -> None:
         self.archive = archive
         self.config = config
         self.run_id = run_id
@@ -109,6 +110,7 @@ class Crawl:
         self.on_page = on_page
         self.on_queue = on_queue
         self.fail_fast = fail_fast
+        self.keep_changes = keep_changes
         self._seen: set[str] = set()
         self._per_target: Counter[str] = Counter()
         self._pending: dict[Future[FetchResult], PageJob] = {}
@@ -118,7 +120,7 @@ class Crawl:
         self._ahead = AHEAD_PER_WORKER * self.fetcher.settings.workers
 
     def run(self, targets: Sequence[Target]) -> CrawlSummary:
-        summary = CrawlSummary(targets=[t.name for t in targets if t.name])
+        summary = CrawlSummary(targets=[t.name for t in targets if t.name], keep_changes=self.keep_changes)
         try:
             for target in targets:
                 for url in target.urls:
@@ -129,9 +131,9 @@ class Crawl:
                     job = self._pending.pop(future)
                     self._in_flight[_host(job.url)] -= 1
                     report = self._handle(job, future)
-                    summary.pages.append(report)
                     if self.on_page:
                         self.on_page(report)
+                    summary.add(report)
                     if self.fail_fast and report.outcome in ("failed", "parse_error"):
                         summary.stopped_early = bool(self._pending or self._waiting)
                         self._cancel()

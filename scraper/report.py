@@ -1,4 +1,10 @@
-"""What a crawl reports: one PageReport per page, a CrawlSummary for the run."""
+"""What a crawl reports: one PageReport per page, a CrawlSummary for the run.
+
+Every change is in the archive already; the summary holds them all only for a reader who
+gets them all (``--json``, a notifier). Otherwise it keeps a count by kind and the first
+few for the summary text: a first crawl of a big site adds thousands of sessions, and
+holding a record of each (old and new value of every field) cost a 500-page crawl 8 MiB.
+"""
 
 from __future__ import annotations
 
@@ -22,13 +28,36 @@ class PageReport:
     attempts: int = 0  # requests made for this page; each one past the first is a retry
 
 
+#: Change records a summary keeps when nobody reads them all: enough for the summary text.
+SAMPLE = 50
+
+
 @dataclass
 class CrawlSummary:
-    """The end-of-run account, printed for people and as JSON for scripts."""
+    """The end-of-run account, printed for people and as JSON for scripts.
+
+    ``keep_changes`` False: pages' change records are dropped once counted, but for the
+    first :data:`SAMPLE` (``changes`` is then that sample; ``change_total`` counts all).
+    """
 
     targets: list[str] = field(default_factory=list)
     pages: list[PageReport] = field(default_factory=list)
     stopped_early: bool = False
+    keep_changes: bool = True
+    _kinds: Counter[str] = field(default_factory=Counter, repr=False)
+    _sample: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def add(self, report: PageReport) -> None:
+        """Account for one page (after its progress line, which reads its changes)."""
+        self._kinds.update(c["kind"] for c in report.changes)
+        if not self.keep_changes:
+            self._sample += report.changes[: SAMPLE - len(self._sample)]
+            report.changes = []
+        self.pages.append(report)
+
+    @property
+    def change_total(self) -> int:
+        return sum(self._kinds.values())
 
     @property
     def failures(self) -> list[PageReport]:
@@ -36,7 +65,7 @@ class CrawlSummary:
 
     @property
     def changes(self) -> list[dict[str, Any]]:
-        return [c for p in self.pages for c in p.changes]
+        return [c for p in self.pages for c in p.changes] if self.keep_changes else list(self._sample)
 
     @property
     def ok(self) -> bool:
@@ -44,7 +73,7 @@ class CrawlSummary:
 
     def counts(self) -> dict[str, int]:
         outcomes = Counter(p.outcome for p in self.pages)
-        kinds = Counter(c["kind"] for c in self.changes)
+        kinds = self._kinds
         return {
             "targets": len(self.targets),
             "pages": len(self.pages),

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from scraper.cli import cli
 from tests.loopback import LoopbackServer, send
-from tests.sitegen import BASE, changed, ics
+from tests.sitegen import BASE, Item, changed, ics
 
 FAST = "[fetch]\nretries = 0\nbackoff = 0.0\ndelay_per_host = 0.0\ntimeout = 2.0\nconcurrency_per_host = 4\n"
 
@@ -38,6 +38,21 @@ every = "6h"
 def invoke(config: Path, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_big_first_crawl_lists_fifty_changes_then_the_rest_as_a_count(http_server: LoopbackServer,
+                                                                        tmp_path: Path) -> None:
+    many = tuple(Item(f"u{i}", f"Talk number {i}", "20260512T0900", "20260512T0945", "Hall A") for i in range(80))
+    http_server.add_page("/all.ics", ics(many), "text/calendar")
+    config = make_config(tmp_path, http_server)
+    code, out, err = invoke(config, "crawl")
+    assert code == 0 and out == ""
+    assert "sessions: 80 added, 0 changed, 0 removed" in err
+    assert err.count("added: Talk number") == 50
+    assert "... and 30 more (schedarc changes)" in err
+    http_server.add_page("/all.ics", ics(many, stamp="20260409T000000Z", name="Renamed"), "text/calendar")
+    code, out, err = invoke(config, "crawl", "--json")  # --json: every change, not the sample
+    assert code == 0 and [c["kind"] for c in json.loads(out)["changes"]] == ["changed"] * 80
 
 
 def test_crawl_summary_json_and_changes(http_server: LoopbackServer, tmp_path: Path) -> None:

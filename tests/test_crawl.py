@@ -13,18 +13,21 @@ from archive import Archive
 from scraper.config import Config, Target
 from scraper.crawl import Crawl, canonical, is_due, matches
 from scraper.fetch import FetchSettings
+from scraper.report import SAMPLE
 from tests.loopback import LoopbackServer, send
-from tests.sitegen import BASE, changed, ics
+from tests.sitegen import BASE, Item, changed, ics
 
 FAST = FetchSettings(timeout=2.0, retries=1, backoff=0.0, delay_per_host=0.0, concurrency_per_host=4, workers=4,
                      total_timeout=10.0, max_retry_wait=0.1)
 
 
-def run(db: Path, *targets: Target, fetch: FetchSettings = FAST, fail_fast: bool = False):  # type: ignore[no-untyped-def]
+def run(db: Path, *targets: Target, fetch: FetchSettings = FAST, fail_fast: bool = False,  # type: ignore[no-untyped-def]
+        keep_changes: bool = True):
     config = Config(source=None, archive_path=db, fetch=fetch, targets=targets)
     with Archive(db) as archive:
         run_id = archive.start_run("crawl", ["test"])
-        summary = Crawl(archive, config, run_id=run_id, fail_fast=fail_fast).run(list(targets))
+        summary = Crawl(archive, config, run_id=run_id, fail_fast=fail_fast,
+                        keep_changes=keep_changes).run(list(targets))
         archive.finish_run(run_id, ok=summary.ok, counts=summary.counts())
     return summary
 
@@ -53,6 +56,19 @@ def test_several_targets_on_several_hosts(hosts: list[LoopbackServer], db_path: 
     with Archive(db_path, readonly=True) as archive:
         assert len(archive.sessions()) == 3 * len(BASE)
         assert archive.last_run("t0") is not None
+
+
+def test_without_a_reader_for_every_change_the_summary_keeps_counts_and_a_sample(
+        http_server: LoopbackServer, db_path: Path) -> None:
+    many = tuple(Item(f"u{i}", f"Talk number {i}", "20260512T0900", "20260512T0945", "Hall A") for i in range(70))
+    http_server.add_page("/all.ics", ics(many), "text/calendar")
+    target = Target(name="s", urls=(http_server.url("/all.ics"),), timezone="UTC")
+    summary = run(db_path, target, keep_changes=False)
+    assert summary.counts()["sessions_added"] == summary.change_total == 70
+    assert [c["uid"] for c in summary.changes] == [f"u{i}" for i in range(SAMPLE)]
+    assert summary.pages[0].changes == []  # the page's records were dropped once counted
+    with Archive(db_path, readonly=True) as archive:  # every change is in the archive all the same
+        assert len(archive.changes()) == 70
 
 
 def test_changes_between_crawls_and_identical_refetch(http_server: LoopbackServer, db_path: Path) -> None:
