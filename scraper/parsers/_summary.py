@@ -73,15 +73,20 @@ def _is_name(text: str) -> bool:
 
 def reads_as_people(tail: str, sched: bool) -> bool:
     """Whether ``tail`` is a list of people in the producer's style."""
-    value = clean(tail)
-    groups = [group for group in _groups(value) if group.strip()]
-    if not groups:
-        return False
-    for group in groups:
-        names = [group.split(",", 1)[0]] if sched else group.split(",")
-        if not all(_is_name(name) for name in names if name.strip()):
-            return False
-    return True
+    empty = True
+    for group in _groups(clean(tail)):  # plain loops: this runs for every dash of every summary
+        if not group.strip():
+            continue
+        empty = False
+        if sched:
+            name = group.split(",", 1)[0]
+            if name.strip() and not _is_name(name):
+                return False
+        else:
+            for name in group.split(","):
+                if name.strip() and not _is_name(name):
+                    return False
+    return not empty
 
 
 def _groups(value: str) -> list[str]:

@@ -187,8 +187,9 @@ class IcalParser:
         event_name = clean_or_none(calendar.props.text("X-WR-CALNAME")) or clean_or_none(calendar.props.text("NAME"))
         masters = [event for event in calendar.events if "RECURRENCE-ID" not in event.props]
         found: Splits = {}
+        summaries = [event.text("SUMMARY") for event in masters]
         # The feed's summary splits when it puts speakers there (None: it does not).
-        splits = found if uses_convention([event.text("SUMMARY") for event in masters], producer, found) else None
+        splits = found if uses_convention(summaries, producer, found) else None
         overrides: dict[str, dict[datetime, Component]] = {}
         if len(masters) < len(calendar.events):
             for event in calendar.events:
@@ -197,14 +198,14 @@ class IcalParser:
                     moment = self._moment(doc, clock, event, rid, "RECURRENCE-ID")
                     overrides.setdefault(event.text("UID"), {})[moment] = event
         sessions: list[Session] = []
-        for event in masters:
+        for event, summary in zip(masters, summaries, strict=True):
             props = event.props
             uid = event.text("UID").strip()
             # Lists in props are never empty: a lookup says what first() would.
             if props.get("RRULE") or props.get("RDATE"):
                 sessions.extend(self._series(doc, clock, event, overrides.pop(uid, {}), producer, splits))
             else:
-                session = self._session(doc, clock, event, uid, None, producer, splits)
+                session = self._session(doc, clock, event, uid, None, producer, splits, summary)
                 if session is not None:
                     sessions.append(session)
         for uid, orphans in overrides.items():  # overrides whose series is not in the feed
@@ -247,13 +248,15 @@ class IcalParser:
         start_at: datetime | None,
         producer: str,
         splits: Splits | None,
+        summary: str | None = None,
     ) -> Session | None:
-        """:meth:`_sessions` without the list: this runs once per event of every feed."""
+        """:meth:`_sessions` without the list: this runs once per event of every feed.
+        ``summary``: the event's unescaped SUMMARY, when the caller has it already."""
         props = event.props
         if "STATUS" in props and event.text("STATUS").strip().upper() == "CANCELLED":
             return None
-        found = props.get("SUMMARY")
-        summary = unescape(found[0][1]) if found else ""
+        if summary is None:
+            summary = event.text("SUMMARY")
         title, speakers = title_and_speakers(summary, producer, splits) if splits is not None else (clean(summary), [])
         if not title:
             clock.warnings.append(f"VEVENT {uid or '#' + str(event.line)} has no SUMMARY: skipped")
