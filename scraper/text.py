@@ -28,6 +28,9 @@ def clean_or_none(text: str | None) -> str | None:
 
 # "A and B", "A, B & C", "A; B", "A / B"; roles "(Moderator)" and "[Company]" dropped.
 _SEPARATORS = re.compile(r"\s*(?:;|&|\band\b|\bund\b|\s/\s|\|)\s*", re.IGNORECASE)
+#: Whether a value holds the words _SEPARATORS splits at: a cheap search (no leading ``\s*``
+#: tried at every position) for names that merely contain "and" (Alexander, Vandelay).
+AND_WORD = re.compile(r"\b(?:and|und)\b", re.IGNORECASE)
 _BRACKETED = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
 
 
@@ -38,10 +41,12 @@ def _unbracketed(value: str) -> str:
 def split_groups(value: str) -> list[str]:
     """``value`` split at the separators of speaker lines (';', '&', 'and', 'und', ' / ', '|');
     without words or slashes no regex runs."""
-    low = value.lower()
-    if "/" in value or "|" in value or "and" in low or "und" in low:
+    if "/" in value or "|" in value:
         return _SEPARATORS.split(value)
-    return split_marks(value)
+    low = value.lower()
+    if ("and" in low or "und" in low) and AND_WORD.search(value):
+        return _SEPARATORS.split(value)
+    return split_marks(value)  # what _SEPARATORS makes of a value without words or slashes
 
 
 def split_marks(value: str) -> list[str]:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from scraper.parsers._feed import person_name
-from scraper.text import clean, split_marks, split_people, split_speakers
+from scraper.text import AND_WORD, clean, split_marks, split_people, split_speakers
 
 #: Share of summaries that must read "title - people" before a feed counts as using it.
 CONVENTION_SHARE = 0.4
@@ -92,7 +92,9 @@ def reads_as_people(tail: str, sched: bool) -> bool:
 def _groups(value: str) -> list[str]:
     """``value`` split at ';', '&', 'and', 'und' (the regex only when a word may split it)."""
     low = value.lower()
-    return _GROUPS.split(value) if "and" in low or "und" in low else split_marks(value)
+    if ("and" in low or "und" in low) and AND_WORD.search(value):
+        return _GROUPS.split(value)
+    return split_marks(value)  # what _GROUPS makes of a value without the words
 
 
 def uses_convention(summaries: Sequence[str], producer: str, splits: Splits | None = None) -> bool:
