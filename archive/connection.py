@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from archive import tables
+from archive import fresh, tables
 from archive.db import Db
 from archive.errors import ArchiveError
 
@@ -106,7 +106,12 @@ def _migrate(db: Db, path: Path) -> None:
         )
     if not tables.pending(db):
         return
-    # Only migrating needs sqlite-utils (see archive/db.py).
+    # A new file gets the current schema at once; only upgrading needs sqlite-utils (see db.py).
+    if fresh.create(db):
+        log.info("archive %s created", path)
+        return
+    if not tables.pending(db):
+        return  # another process created it meanwhile
     from sqlite_utils import Database
 
     from archive import schema

@@ -108,7 +108,7 @@ def history_rows(
         params.append(page)
     sql = (
         f"SELECT s.uid, p.url AS page, v.version, v.kind, v.changed, v.fetch_id, f.fetched_at, {columns}"
-        " FROM session_versions v JOIN sessions s ON s.id = v.session_id JOIN pages p ON p.id = s.page_id"
+        " FROM session_versions v JOIN session_rows s ON s.id = v.session_id JOIN pages p ON p.id = s.page_id"
         f" JOIN fetches f ON f.id = v.fetch_id {'WHERE ' + ' AND '.join(where) if where else ''}"
         " ORDER BY f.fetched_at, p.url, s.uid, v.version"
     )

@@ -19,10 +19,14 @@ from archive.links import unpack_links
 from archive.speakers import speaker_key
 from archive.times import from_utc_text, parse_utc
 
+# A session: its row (s), its payload's fields (d) and its page (p); _SESSIONS joins them.
 _SESSION_COLUMNS = (
-    's.id, p.url AS page, s.uid, s.event, s.title, s.speakers, s.start, s."end", s.timezone, s.room,'
-    " s.track, s.url, s.description, s.first_seen, s.last_changed, s.removed_at, s.version,"
+    's.id, p.url AS page, s.uid, d.event, d.title, d.speakers, d.start, d."end", d.timezone, d.room,'
+    " d.track, d.url, d.description, s.first_seen, s.last_changed, s.removed_at, s.version,"
     " p.last_fetched AS checked_at"
+)
+_SESSIONS = (
+    "session_rows s JOIN session_payloads d ON d.id = s.payload_id JOIN pages p ON p.id = s.page_id"
 )
 
 
@@ -73,10 +77,10 @@ def sessions(
     where = ["s.version > 0", "s.removed_at IS NOT NULL" if removed else "s.removed_at IS NULL"]
     params: list[Any] = []
     if event:
-        where.append("s.event LIKE ? ESCAPE '\\'")
+        where.append("d.event LIKE ? ESCAPE '\\'")
         params.append(_like(event))
     if room:
-        where.append("s.room LIKE ? ESCAPE '\\'")
+        where.append("d.room LIKE ? ESCAPE '\\'")
         params.append(_like(room))
     if speaker:
         where.append(
@@ -85,15 +89,14 @@ def sessions(
         )
         params.append(_like(speaker_key(speaker)))
     if on is not None:
-        where.append("substr(s.start, 1, 10) = ?")
+        where.append("substr(d.start, 1, 10) = ?")
         params.append(_day(on))
     if page:
         where.append("p.url = ?")
         params.append(page)
     sql = (
-        f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN pages p ON p.id = s.page_id"
-        f" WHERE {' AND '.join(where)}"
-        " ORDER BY s.start IS NULL, coalesce(datetime(s.start), s.start), s.title, s.id"
+        f"SELECT {_SESSION_COLUMNS} FROM {_SESSIONS} WHERE {' AND '.join(where)}"
+        " ORDER BY d.start IS NULL, coalesce(datetime(d.start), d.start), d.title, s.id"
     )
     if limit is not None:
         sql += " LIMIT ?"
@@ -117,10 +120,13 @@ RANKED = 2000
 def search(db: Db, text: str, *, limit: int = 50, ranked: int = RANKED) -> list[dict[str, Any]]:
     """Sessions whose title, speakers or description hold every word, best match first.
 
-    Up to ``ranked`` (RANKED, 2,000) matches are all ranked by relevance (bm25). When
-    more sessions match, only the newest ``ranked`` of them (the sessions first seen
-    last) are ranked and older ones are left out: a very common word finds what the
-    latest crawls brought, fast (~5 ms at 100k sessions), and more words reach older ones.
+    The index holds each distinct payload (a session's fields, shared by every page that
+    lists the talk the same way, see ``payloads``) once: payloads are ranked, then each
+    brings the sessions that show it now, by id. Up to ``ranked`` (RANKED, 2,000)
+    matching payloads are all ranked by relevance (bm25). When more match, only the
+    newest ``ranked`` of them (the texts first stored last) are ranked and older ones
+    are left out: a very common word finds what the latest crawls brought, fast (~5 ms
+    at 100k sessions), and more words reach older ones.
     """
     query = fts_query(text)
     # The ``ranked``-th newest match: ranking starts there (0: few enough to rank them all).
@@ -131,33 +137,39 @@ def search(db: Db, text: str, *, limit: int = 50, ranked: int = RANKED) -> list[
     floor = int(row[0]) if row else 0
     # Ranked in the FTS index alone, then the rows read: joining first would read every match's row.
     best = "SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH ? AND rowid >= ? ORDER BY rank, rowid"
-    ids = [int(r[0]) for r in db.execute(f"{best} LIMIT ?", [query, floor, int(limit)])]
-    found = _by_id(db, ids)
-    if len(found) < len(ids) == limit > 0:
-        # Sessions a reparse has not reached yet (version 0) were among the best: rank without a limit.
-        ids = [int(r[0]) for r in db.execute(best, [query, floor])]
-        found = _by_id(db, ids)
-    hits = [_session(found[i]) for i in ids if i in found]
+    payloads = [int(r[0]) for r in db.execute(f"{best} LIMIT ?", [query, floor, int(limit)])]
+    hits = _by_payload(db, payloads)
+    if len(hits) < limit == len(payloads):
+        # Payloads no current session shows (older versions, rows a reparse has not reached
+        # yet) were among the best: rank without a limit.
+        hits = _by_payload(db, [int(r[0]) for r in db.execute(best, [query, floor])])
     return hits if limit < 0 else hits[:limit]
 
 
-def _by_id(db: Db, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Current (version > 0) session rows by id."""
-    if not ids:
-        return {}
+def _by_payload(db: Db, payloads: list[int]) -> list[dict[str, Any]]:
+    """Current (version > 0) sessions showing these payloads: in the payloads' order, then by id."""
+    if not payloads:
+        return []
     rows = _rows(
         db,
-        f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN pages p ON p.id = s.page_id"
-        " WHERE s.version > 0 AND s.id IN (SELECT value FROM json_each(?))",
-        [json.dumps(ids)],
+        f"SELECT {_SESSION_COLUMNS}, s.payload_id FROM {_SESSIONS}"
+        " WHERE s.version > 0 AND s.payload_id IN (SELECT value FROM json_each(?))",
+        [json.dumps(payloads)],
     )
-    return {int(row["id"]): row for row in rows}
+    order = {payload: position for position, payload in enumerate(payloads)}
+    rows.sort(key=lambda row: (order[row["payload_id"]], row["id"]))
+    for row in rows:
+        del row["payload_id"]
+    return [_session(row) for row in rows]
 
 
-# A version's fields (the latest version's are its session row's: tables.version_field); the
-# version before another is never the latest, so its own row holds them.
-_VERSION_COLUMNS = ", ".join(f'{tables.version_field(name)} AS "{name}"' for name in FIELDS)
-_PREVIOUS_COLUMNS = ", ".join(f'prev."{name}" AS "old_{name}"' for name in FIELDS)
+# A version's fields are its payload's (d); the version before it has its own payload (pd).
+_VERSION_COLUMNS = ", ".join(f'd."{name}"' for name in FIELDS)
+_PREVIOUS_COLUMNS = ", ".join(f'pd."{name}" AS "old_{name}"' for name in FIELDS)
+_VERSIONS = (
+    "version_rows v JOIN session_payloads d ON d.id = v.payload_id JOIN session_rows s ON s.id = v.session_id"
+    " JOIN pages p ON p.id = s.page_id JOIN fetches f ON f.id = v.fetch_id"
+)
 
 
 def changes(
@@ -174,9 +186,9 @@ def changes(
         params.append(page)
     sql = (
         f"SELECT v.kind, v.changed, v.version, s.uid, p.url AS page, f.fetched_at, {_VERSION_COLUMNS},"
-        f" {_PREVIOUS_COLUMNS} FROM version_rows v JOIN sessions s ON s.id = v.session_id"
-        " JOIN pages p ON p.id = s.page_id JOIN fetches f ON f.id = v.fetch_id"
+        f" {_PREVIOUS_COLUMNS} FROM {_VERSIONS}"
         " LEFT JOIN version_rows prev ON prev.session_id = v.session_id AND prev.version = v.version - 1"
+        " LEFT JOIN session_payloads pd ON pd.id = prev.payload_id"
         f" {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY f.fetched_at, f.id, v.rowid"
     )
     records = []
@@ -226,8 +238,7 @@ def history(db: Db, key: str) -> dict[str, Any]:
     rows = _rows(
         db,
         f"SELECT v.kind, v.version, v.changed, v.fetch_id, f.fetched_at, p.url AS page, {_VERSION_COLUMNS}"
-        " FROM version_rows v JOIN sessions s ON s.id = v.session_id JOIN pages p ON p.id = s.page_id"
-        " JOIN fetches f ON f.id = v.fetch_id WHERE s.uid = ? ORDER BY f.fetched_at, f.id, v.rowid",
+        f" FROM {_VERSIONS} WHERE s.uid = ? ORDER BY f.fetched_at, f.id, v.rowid",
         [key],
     )
     if not rows:
@@ -334,8 +345,8 @@ def stats(db: Db) -> dict[str, Any]:
         "bodies": one("SELECT count(*) FROM bodies"),
         "body_bytes": one("SELECT sum(size) FROM bodies"),
         "stored_bytes": one("SELECT sum(length(data)) FROM bodies"),
-        "sessions": one("SELECT count(*) FROM sessions WHERE removed_at IS NULL AND version > 0"),
-        "removed_sessions": one("SELECT count(*) FROM sessions WHERE removed_at IS NOT NULL"),
+        "sessions": one("SELECT count(*) FROM session_rows WHERE removed_at IS NULL AND version > 0"),
+        "removed_sessions": one("SELECT count(*) FROM session_rows WHERE removed_at IS NOT NULL"),
         "versions": one("SELECT count(*) FROM version_rows"),
         "speakers": one("SELECT count(*) FROM speakers"),
         "database_bytes": one("PRAGMA page_count") * page_size,

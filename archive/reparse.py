@@ -3,8 +3,10 @@
 Replays every successful fetch of the chosen pages in fetch order through the same
 ``apply_sessions`` a crawl uses, so a reparse with the parser of the original crawl
 reproduces its sessions and versions exactly. Session ids are kept: rows are reset to
-version 0 ("not seen yet") and reused when their uid comes back, so running reparse
-twice leaves identical tables.
+version 0 ("not seen yet") and reused when their uid comes back, and payloads are found
+by hash (the same fields, the same payload id), so running reparse twice leaves identical
+tables. Payloads no session row or version points at any more are then deleted: the one
+way a payload (and its full-text index row) goes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from archive.bodies import get_body
 from archive.db import Db
 from archive.errors import ArchiveError
 from archive.headers import unpack_headers
+from archive.payloads import collect_garbage
 from archive.speakers import prune_speakers
 from archive.store import apply_sessions
 
@@ -36,11 +39,11 @@ def _scope(db: Db, page: str | None) -> tuple[str, list[Any]]:
 
 def _forget(db: Db, scope: str, params: list[Any]) -> None:
     """Drop versions and speaker links of these pages; mark their sessions not yet seen."""
-    inside = f"SELECT id FROM sessions WHERE page_id IN ({scope})"
+    inside = f"SELECT id FROM session_rows WHERE page_id IN ({scope})"
     db.execute(f"DELETE FROM version_rows WHERE session_id IN ({inside})", params)
     db.execute(f"DELETE FROM session_speakers WHERE session_id IN ({inside})", params)
     db.execute(
-        "UPDATE sessions SET version = 0, removed_at = NULL, removed_fetch_id = NULL"
+        "UPDATE session_rows SET version = 0, removed_at = NULL, removed_fetch_id = NULL"
         f" WHERE page_id IN ({scope})",
         params,
     )
@@ -91,13 +94,15 @@ def reparse(db: Db, parse: Parse, *, page: str | None = None) -> dict[str, int]:
         parsed[page_id] = digest
         db.execute("UPDATE pages SET parsed_sha256 = ? WHERE id = ?", [digest, page_id])
     # Sessions no body lists any more (the new parser does not find them) are gone for good.
-    db.execute(f"DELETE FROM sessions WHERE version = 0 AND page_id IN ({scope})", params)
+    db.execute(f"DELETE FROM session_rows WHERE version = 0 AND page_id IN ({scope})", params)
     prune_speakers(db)
-    counts["sessions"] = _count(db, f"SELECT count(*) FROM sessions WHERE page_id IN ({scope})", params)
+    # Payloads only the dropped versions and rows showed (their index rows go by trigger).
+    collect_garbage(db)
+    counts["sessions"] = _count(db, f"SELECT count(*) FROM session_rows WHERE page_id IN ({scope})", params)
     counts["versions"] = _count(
         db,
         "SELECT count(*) FROM version_rows WHERE session_id IN"
-        f" (SELECT id FROM sessions WHERE page_id IN ({scope}))",
+        f" (SELECT id FROM session_rows WHERE page_id IN ({scope}))",
         params,
     )
     return counts

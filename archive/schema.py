@@ -11,6 +11,12 @@ Never edit a migration that has shipped: add the next one.
    answered 304 need not parse the body again.
 4. version rows (issue 8): the latest version of a session no longer repeats its session
    row (a first crawl stored every session twice); ``session_versions`` is now a view.
+5. session payloads (issue 8): a session's fields stored once per distinct value
+   (``session_payloads``, content-addressed) and pointed at by session rows and versions;
+   ``sessions`` is now a view; full-text search indexes payloads (``payload_migration``).
+
+A brand-new file does not come here: ``fresh`` creates the current schema in one script
+without sqlite-utils, and records these migrations as applied.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import logging
 
 from sqlite_utils import Database, Migrations
 
+from archive import payload_migration
 from archive.db import Db
 from archive.speakers import link_speakers
-from archive.tables import MIGRATION_SET, version_field
+from archive.tables import MIGRATION_SET
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +201,12 @@ def page_links(db: Database) -> None:
 _FIELD_NAMES = ("title", "speakers", "start", "end", "timezone", "room", "track", "url", "description", "event")
 
 
+def version_field(name: str, version: str = "v", session: str = "s") -> str:
+    """SQL for one field of a schema-4 version row: its own value, or for the latest version
+    (title NULL) the session row's."""
+    return f'CASE WHEN {version}.title IS NULL THEN {session}."{name}" ELSE {version}."{name}" END'
+
+
 SESSION_VERSIONS_VIEW = (
     "SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,\n       "
     + ",\n       ".join(f'{version_field(name)} AS "{name}"' for name in _FIELD_NAMES)
@@ -289,6 +302,12 @@ def _present(db: Database, session_id: int) -> list[str]:
 def _backfill_speakers(db: Database) -> None:
     for session_id, speakers in db.execute("SELECT id, speakers FROM sessions").fetchall():
         link_speakers(Db(db.conn), int(session_id), json.loads(speakers or "[]"))
+
+
+@MIGRATIONS(name="0005_session_payloads")
+def session_payloads(db: Database) -> None:
+    """Sessions and versions point at content-addressed payloads; ``sessions`` becomes a view."""
+    payload_migration.apply(db.conn)
 
 
 def migrate(db: Database) -> list[str]:

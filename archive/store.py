@@ -32,7 +32,7 @@ from archive.writes import SessionWrites, next_session_id
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
+_PAYLOAD_COLUMNS = ", ".join(f'p."{name}"' for name in FIELDS)
 
 
 def start_run(db: Db, command: str, argv: Sequence[str]) -> int:
@@ -187,6 +187,12 @@ def _values(fields: Fields) -> list[Any]:
 _insert_version = SessionWrites.version
 link_speakers = SessionWrites.speakers
 
+# A page's session rows with their payloads' fields.
+_EXISTING = (
+    f"SELECT r.id, r.uid, r.version, r.removed_at, r.payload_id, {_PAYLOAD_COLUMNS}"
+    " FROM session_rows r JOIN session_payloads p ON p.id = r.payload_id WHERE r.page_id = ?"
+)
+
 
 def apply_sessions(
     db: Db,
@@ -203,15 +209,16 @@ def apply_sessions(
     Each session is added, changed, restored (it had been removed), unchanged, or, when
     the page no longer lists it, removed: ``removed_at`` set and the row kept.
     A row with version 0 is one ``reparse`` is rebuilding: it counts as not yet seen.
+    New field values become a payload (found by hash when another page or version has
+    the same ones); the session row and its new version point at it.
     """
     incoming = _incoming(sessions, default_event, page_url)
-    cursor = db.execute(
-        f"SELECT id, uid, version, removed_at, {_COLUMNS} FROM sessions WHERE page_id = ?", [page_id]
-    )
+    cursor = db.execute(_EXISTING, [page_id])
     names = [d[0] for d in cursor.description]
     existing = {row["uid"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor)}
 
     writes = SessionWrites(fetch_id, fetched_at)
+    payloads = writes.payloads
     next_id = 0  # taken from the table at the first new session
     changes: list[dict[str, Any]] = []
     for uid, fields in incoming.items():
@@ -220,14 +227,15 @@ def apply_sessions(
         values = _values(fields)
         if row is None or row["version"] == 0:
             kind, changed, stored, version = "added", added_fields(fields), fields, 1
+            payload_id = payloads.id_for(db, values)
             if row is None:
                 if not next_id:
                     next_id = next_session_id(db)
                 session_id, next_id = next_id, next_id + 1
-                writes.insert(session_id, page_id, uid, values)
+                writes.insert(session_id, page_id, uid, payload_id)
             else:
                 session_id = int(row["id"])
-                writes.update(session_id, values, 1, first_seen=True)
+                writes.update(session_id, payload_id, 1, first_seen=True)
             link_speakers(writes, session_id, stored["speakers"], fresh=row is None)
         else:
             if row["removed_at"] is None and values == [row[name] for name in FIELDS]:
@@ -242,13 +250,13 @@ def apply_sessions(
             else:
                 continue
             stored = carry_forward(old, fields, changed)
-            values = _values(stored)
+            # Nothing really changed (a restore): the same payload, no hashing.
+            payload_id = payloads.id_for(db, _values(stored)) if changed else int(row["payload_id"])
             version = int(row["version"]) + 1
-            writes.supersede(session_id, int(row["version"]), [row[name] for name in FIELDS])
-            writes.update(session_id, values, version)
+            writes.update(session_id, payload_id, version)
             if "speakers" in changed:
                 link_speakers(writes, session_id, stored["speakers"], fresh=False)
-        _insert_version(writes, session_id, version, kind, changed)
+        _insert_version(writes, session_id, version, kind, changed, payload_id)
         changes.append(
             change_record(kind=kind, uid=uid, page=page_url, fetched_at=fetched_at,
                           old=old, new=stored, changed=changed)
@@ -259,8 +267,7 @@ def apply_sessions(
             continue
         version = int(row["version"]) + 1
         writes.remove(int(row["id"]), version)
-        writes.supersede(int(row["id"]), int(row["version"]), [row[name] for name in FIELDS])
-        _insert_version(writes, int(row["id"]), version, "removed", [])
+        _insert_version(writes, int(row["id"]), version, "removed", [], int(row["payload_id"]))
         fields = from_row(row)
         changes.append(
             change_record(kind="removed", uid=uid, page=page_url, fetched_at=fetched_at,

@@ -1,8 +1,8 @@
 """What this code knows of the archive's schema, readable without sqlite-utils.
 
 The migration names (and so the schema version), which of them a file has or lacks,
-read with plain SQL from sqlite-utils' ``_sqlite_migrations`` table, and the one rule
-every reader of versions shares (``version_field``). ``schema`` holds the migrations.
+read with plain SQL from sqlite-utils' ``_sqlite_migrations`` table. ``schema`` holds
+the migrations; ``fresh`` creates a new file's schema at once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from archive.db import Db
 
 MIGRATION_SET = "schedarc"
 # Every migration, oldest first; the schema version is how many of them a file has.
-NAMES: tuple[str, ...] = ("0001_foundation", "0002_history", "0003_page_links", "0004_version_rows")
+NAMES: tuple[str, ...] = (
+    "0001_foundation", "0002_history", "0003_page_links", "0004_version_rows", "0005_session_payloads",
+)
 SCHEMA_VERSION = len(NAMES)
 
 
@@ -46,8 +48,3 @@ def describe(db: Db) -> dict[str, Any]:
     """Schema version facts for ``stats``."""
     return {"schema_version": len(applied(db)), "schema_latest": SCHEMA_VERSION}
 
-
-def version_field(name: str, version: str = "v", session: str = "s") -> str:
-    """SQL for one field of a version row: its own value, or for the latest version (title
-    NULL, since migration 0004) the session row's."""
-    return f'CASE WHEN {version}.title IS NULL THEN {session}."{name}" ELSE {version}."{name}" END'

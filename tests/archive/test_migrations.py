@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from archive import SCHEMA_VERSION, Archive, ArchiveError
 from archive.schema import MIGRATIONS
 from tests.archive.records import at, fetch, session
+from tests.archive.test_fresh import shape
 
 URL = "https://summit.example/schedule"
 ABC = hashlib.sha256(b"abc").hexdigest()
@@ -86,11 +87,10 @@ def test_a_v1_archive_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
         assert [(c["kind"], c["uid"], c["fields"]) for c in result["changes"]] == [
             ("changed", "k1", {"room": {"old": "Hall A", "new": "Hall B"}})
         ]
-        old_schema = archive.db.schema
 
     fresh = tmp_path / "fresh.db"
-    with Archive(fresh) as archive:
-        assert archive.db.schema == old_schema  # upgraded and new files are the same shape
+    Archive(fresh).close()
+    assert shape(fresh) == shape(old)  # upgraded and new files are the same shape
 
 
 def test_a_failed_migration_leaves_the_file_at_its_version(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_a_v2_archive_gains_page_links_unknown_until_recorded(tmp_path: Path) ->
         assert archive.check() == []
 
 
-def test_a_v3_archive_keeps_every_version_and_stores_the_latest_once(tmp_path: Path) -> None:
+def test_a_v3_archive_keeps_every_version_and_stores_each_field_set_once(tmp_path: Path) -> None:
     old = tmp_path / "v3.db"
     make_v1(old)
     db = Database(old)
@@ -151,8 +151,13 @@ def test_a_v3_archive_keeps_every_version_and_stores_the_latest_once(tmp_path: P
 
     with Archive(old) as archive:
         assert archive.db.execute(every).fetchall() == before  # the view gives every version whole
-        stored = archive.db.execute("SELECT session_id, version, title FROM version_rows ORDER BY 1, 2").fetchall()
-        assert stored == [(1, 1, "Opening Keynote (old)"), (1, 2, None), (2, 1, "Cancelled Talk"), (2, 2, None)]
+        stored = archive.db.execute(
+            "SELECT v.session_id, v.version, p.title FROM version_rows v"
+            " JOIN session_payloads p ON p.id = v.payload_id ORDER BY 1, 2"
+        ).fetchall()
+        assert stored == [(1, 1, "Opening Keynote (old)"), (1, 2, "Opening Keynote"), (2, 1, "Cancelled Talk"),
+                          (2, 2, "Cancelled Talk")]
+        assert archive.db.execute("SELECT count(*) FROM session_payloads").fetchone() == (3,)  # each once
         assert archive.check() == []
         # Carrying on: the superseded latest version gets its fields written out.
         archive.record_page(
@@ -167,3 +172,49 @@ def test_a_v3_archive_keeps_every_version_and_stores_the_latest_once(tmp_path: P
             (3, "changed", "Opening Keynote", "Hall B"),
         ]
         assert [c["fields"] for c in archive.changes()][-1] == {"room": {"old": "Hall A", "new": "Hall B"}}
+
+
+VIEWS = {
+    "sessions": "SELECT * FROM sessions ORDER BY id",
+    "current_sessions": "SELECT * FROM current_sessions ORDER BY id",
+    "session_versions": "SELECT * FROM session_versions ORDER BY session_id, version",
+    "session_changes": "SELECT * FROM session_changes ORDER BY session_id, version",
+    "session_speakers": "SELECT * FROM session_speakers ORDER BY session_id, position",
+}
+
+
+def test_a_v4_archive_reads_the_same_with_each_field_set_stored_once(tmp_path: Path) -> None:
+    old = tmp_path / "v4.db"
+    make_v1(old)
+    db = Database(old)
+    MIGRATIONS.apply(db, stop_before="0005_session_payloads")
+    # A second page listing the keynote exactly as the first does, as schema 4 wrote it.
+    db.execute("INSERT INTO pages (id, url, target) VALUES (2, 'https://summit.example/event/k1', 'summit')")
+    db.execute(f"INSERT INTO fetches (id, page_id, fetched_at, status) VALUES (3, 2, '{at(2)}', 200)")
+    db.execute(
+        "INSERT INTO sessions (id, page_id, uid, event, title, speakers, start, room, first_seen, last_changed,"
+        " version) SELECT 3, 2, uid, event, title, speakers, start, room, first_seen, last_changed, 1"
+        " FROM sessions WHERE id = 1"
+    )
+    db.execute("INSERT INTO version_rows (session_id, version, fetch_id, kind, changed)"
+               " VALUES (3, 1, 3, 'added', '[]')")
+    db.execute("INSERT INTO session_speakers SELECT 3, speaker_id, position FROM session_speakers WHERE session_id = 1")
+    before = {name: db.execute(sql).fetchall() for name, sql in VIEWS.items()}
+    db.close()
+
+    with Archive(old) as archive:
+        assert {name: archive.db.execute(sql).fetchall() for name, sql in VIEWS.items()} == before
+        payloads = archive.db.execute("SELECT title FROM session_payloads ORDER BY id").fetchall()
+        assert payloads == [("Opening Keynote",), ("Cancelled Talk",)]  # three rows, two field sets
+        assert archive.db.execute("SELECT count(*) FROM sessions_fts").fetchone() == (2,)
+        archive.db.execute("INSERT INTO sessions_fts(sessions_fts) VALUES ('integrity-check')")
+        assert sorted(s["page"] for s in archive.search("keynote")) == sorted([URL, "https://summit.example/event/k1"])
+        assert archive.check() == []
+        # The next crawl of the event page finds its talk unchanged, and the same payload on a new page.
+        result = archive.record_page(
+            fetch("https://summit.example/event/k1", b"k1", fetched_at=at(3)),
+            sessions=[session("k1", "Opening Keynote", speakers=["Ada Park", "Bo Li"], event="Summit",
+                              start="2026-05-12T09:00:00-07:00", room="Hall A", timezone=None)],
+        )
+        assert result["changes"] == []
+        assert archive.db.execute("SELECT count(*) FROM session_payloads").fetchone() == (2,)

@@ -142,7 +142,7 @@ def test_search_ranks_all_matches_up_to_a_cap_then_the_newest(db_path: Path) -> 
         assert [s["uid"] for s in search(archive.db, "talk 2", limit=3, ranked=4)] == ["t2"]  # more words reach it
         assert archive.search("cloud", limit=0) == []
         # A session a reparse has not reached (version 0) is never found; the limit is still filled.
-        archive.db.execute("UPDATE sessions SET version = 0 WHERE uid IN ('t0', 't1')")
+        archive.db.execute("UPDATE session_rows SET version = 0 WHERE uid IN ('t0', 't1')")
         assert [s["uid"] for s in search(archive.db, "cloud", limit=3, ranked=10)] == ["t2", "t3", "t4"]
 
 
@@ -272,7 +272,9 @@ def test_query_reads_and_never_writes(filled: Archive, db_path: Path) -> None:
     )
     assert columns == ["uid", "title"] and rows == [("f2", "Folsom Security in Review")] * 2
     for sql in [
-        "DELETE FROM sessions",
+        "DELETE FROM sessions",  # a view: refused as a write all the same
+        "DELETE FROM session_rows",
+        "DELETE FROM session_payloads",
         "UPDATE pages SET url = 'x'",
         "DROP TABLE runs",
         "CREATE TABLE t (x)",
@@ -296,7 +298,7 @@ def test_query_on_a_writable_archive_cannot_write_either(db_path: Path) -> None:
     with Archive(db_path) as archive:
         archive.record_page(fetch(SCHEDULE, b"x", fetched_at=at(1)), sessions=[session("a", "A")])
         with pytest.raises(ArchiveError, match="read-only"):
-            archive.query("DELETE FROM sessions")
+            archive.query("DELETE FROM session_rows")
         with pytest.raises(ArchiveError, match="read-only"):
             archive.query("PRAGMA query_only = 0")
         assert archive.query("SELECT count(*) FROM sessions")[1] == [(1,)]

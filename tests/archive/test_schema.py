@@ -1,5 +1,8 @@
-# ruff: noqa: E501  (the schema is SQLite's own text, long lines and all)
-"""The archive's schema, asserted as one string: any change to it must come with a migration."""
+"""The archive's schema, asserted as one string: any change to it must come with a migration.
+
+This is a new file's schema (``archive/fresh.py``); test_fresh.py checks that a file
+migrated step by step from schema 1 has the same.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +39,10 @@ CREATE TABLE pages (
     last_modified TEXT,
     body_sha256 TEXT REFERENCES bodies(sha256),
     last_fetched TEXT,
-    last_changed TEXT
-, parsed_sha256 TEXT, links BLOB);
+    last_changed TEXT,
+    parsed_sha256 TEXT,
+    links BLOB
+);
 CREATE INDEX pages_target ON pages(target);
 CREATE TABLE bodies (
     sha256 TEXT PRIMARY KEY,
@@ -66,11 +71,14 @@ CREATE TABLE fetches (
     parse_error TEXT
 );
 CREATE INDEX fetches_page ON fetches(page_id, fetched_at);
-CREATE TABLE sessions (
+CREATE TABLE speakers (
     id INTEGER PRIMARY KEY,
-    page_id INTEGER NOT NULL REFERENCES pages(id),
-    uid TEXT NOT NULL,
-    event TEXT,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE session_payloads (
+    id INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
     title TEXT NOT NULL,
     speakers TEXT NOT NULL DEFAULT '[]',
     start TEXT,
@@ -80,85 +88,76 @@ CREATE TABLE sessions (
     track TEXT,
     url TEXT,
     description TEXT,
-    first_seen TEXT NOT NULL,
-    last_changed TEXT NOT NULL,
-    removed_at TEXT, version INTEGER NOT NULL DEFAULT 0, removed_fetch_id INTEGER REFERENCES fetches(id),
-    UNIQUE (page_id, uid)
+    event TEXT
 );
-CREATE INDEX sessions_uid ON sessions(uid);
-CREATE INDEX sessions_start ON sessions(start);
-CREATE TABLE speakers (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    key TEXT NOT NULL UNIQUE
-);
-CREATE TABLE session_speakers (
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    speaker_id INTEGER NOT NULL REFERENCES speakers(id),
-    position INTEGER NOT NULL,
-    PRIMARY KEY (session_id, speaker_id)
-);
-CREATE INDEX session_speakers_speaker ON session_speakers(speaker_id);
-CREATE VIRTUAL TABLE "sessions_fts" USING FTS5 (
-    "title", "speakers", "description",
-    content="sessions"
+CREATE VIRTUAL TABLE sessions_fts USING fts5(
+    title, speakers, description,
+    content='session_payloads', content_rowid='id'
 );
 CREATE TABLE 'sessions_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE 'sessions_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 CREATE TABLE 'sessions_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE 'sessions_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
-CREATE TRIGGER "sessions_ai" AFTER INSERT ON "sessions" BEGIN
-  INSERT INTO "sessions_fts" (rowid, "title", "speakers", "description") VALUES (new.rowid, new."title", new."speakers", new."description");
+CREATE TRIGGER session_payloads_ai AFTER INSERT ON session_payloads BEGIN
+  INSERT INTO sessions_fts (rowid, title, speakers, description)
+  VALUES (new.id, new.title, new.speakers, new.description);
 END;
-CREATE TRIGGER "sessions_ad" AFTER DELETE ON "sessions" BEGIN
-  INSERT INTO "sessions_fts" ("sessions_fts", rowid, "title", "speakers", "description") VALUES('delete', old.rowid, old."title", old."speakers", old."description");
+CREATE TRIGGER session_payloads_ad AFTER DELETE ON session_payloads BEGIN
+  INSERT INTO sessions_fts (sessions_fts, rowid, title, speakers, description)
+  VALUES ('delete', old.id, old.title, old.speakers, old.description);
 END;
-CREATE TRIGGER "sessions_au" AFTER UPDATE ON "sessions" BEGIN
-  INSERT INTO "sessions_fts" ("sessions_fts", rowid, "title", "speakers", "description") VALUES('delete', old.rowid, old."title", old."speakers", old."description");
-  INSERT INTO "sessions_fts" (rowid, "title", "speakers", "description") VALUES (new.rowid, new."title", new."speakers", new."description");
+CREATE TRIGGER session_payloads_au BEFORE UPDATE ON session_payloads BEGIN
+  SELECT RAISE(ABORT, 'session payloads are immutable: insert a new one');
 END;
-CREATE VIEW "current_sessions" AS SELECT s.id, p.url AS page, s.uid, s.event, s.title, s.speakers, s.start, s."end",
-       s.timezone, s.room, s.track, s.url, s.description, s.first_seen, s.last_changed,
-       p.last_fetched AS checked_at, s.version
-FROM sessions s JOIN pages p ON p.id = s.page_id
-WHERE s.removed_at IS NULL AND s.version > 0;
+CREATE TABLE session_rows (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    uid TEXT NOT NULL,
+    payload_id INTEGER NOT NULL REFERENCES session_payloads(id),
+    first_seen TEXT NOT NULL,
+    last_changed TEXT NOT NULL,
+    removed_at TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    removed_fetch_id INTEGER REFERENCES fetches(id),
+    UNIQUE (page_id, uid)
+);
+CREATE INDEX session_rows_uid ON session_rows(uid);
+CREATE INDEX session_rows_payload ON session_rows(payload_id);
 CREATE TABLE version_rows (
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    session_id INTEGER NOT NULL REFERENCES session_rows(id),
     version INTEGER NOT NULL,
     fetch_id INTEGER NOT NULL REFERENCES fetches(id),
     kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),
     changed TEXT NOT NULL DEFAULT '[]',
-    "title" TEXT,
-    "speakers" TEXT,
-    "start" TEXT,
-    "end" TEXT,
-    "timezone" TEXT,
-    "room" TEXT,
-    "track" TEXT,
-    "url" TEXT,
-    "description" TEXT,
-    "event" TEXT,
+    payload_id INTEGER NOT NULL REFERENCES session_payloads(id),
     PRIMARY KEY (session_id, version)
 );
 CREATE INDEX version_rows_fetch ON version_rows(fetch_id);
-CREATE VIEW "session_versions" AS SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,
-       CASE WHEN v.title IS NULL THEN s."title" ELSE v."title" END AS "title",
-       CASE WHEN v.title IS NULL THEN s."speakers" ELSE v."speakers" END AS "speakers",
-       CASE WHEN v.title IS NULL THEN s."start" ELSE v."start" END AS "start",
-       CASE WHEN v.title IS NULL THEN s."end" ELSE v."end" END AS "end",
-       CASE WHEN v.title IS NULL THEN s."timezone" ELSE v."timezone" END AS "timezone",
-       CASE WHEN v.title IS NULL THEN s."room" ELSE v."room" END AS "room",
-       CASE WHEN v.title IS NULL THEN s."track" ELSE v."track" END AS "track",
-       CASE WHEN v.title IS NULL THEN s."url" ELSE v."url" END AS "url",
-       CASE WHEN v.title IS NULL THEN s."description" ELSE v."description" END AS "description",
-       CASE WHEN v.title IS NULL THEN s."event" ELSE v."event" END AS "event"
-FROM version_rows v JOIN sessions s ON s.id = v.session_id;
-CREATE VIEW "session_changes" AS SELECT f.fetched_at, v.kind, p.url AS page, s.uid, v.title, v.changed,
+CREATE TABLE session_speakers (
+    session_id INTEGER NOT NULL REFERENCES session_rows(id),
+    speaker_id INTEGER NOT NULL REFERENCES speakers(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (session_id, speaker_id)
+);
+CREATE INDEX session_speakers_speaker ON session_speakers(speaker_id);
+CREATE VIEW sessions AS SELECT r.id, r.page_id, r.uid, p.event, p.title, p.speakers, p.start, p."end",
+       p.timezone, p.room, p.track, p.url, p.description, r.first_seen, r.last_changed, r.removed_at,
+       r.version, r.removed_fetch_id
+FROM session_rows r JOIN session_payloads p ON p.id = r.payload_id;
+CREATE VIEW current_sessions AS SELECT s.id, p.url AS page, s.uid, s.event, s.title, s.speakers, s.start,
+       s."end", s.timezone, s.room, s.track, s.url, s.description, s.first_seen, s.last_changed,
+       p.last_fetched AS checked_at, s.version
+FROM sessions s JOIN pages p ON p.id = s.page_id
+WHERE s.removed_at IS NULL AND s.version > 0;
+CREATE VIEW session_versions AS SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,
+       p.title, p.speakers, p.start, p."end", p.timezone, p.room, p.track, p.url, p.description, p.event
+FROM version_rows v JOIN session_payloads p ON p.id = v.payload_id;
+CREATE VIEW session_changes AS SELECT f.fetched_at, v.kind, p.url AS page, s.uid, v.title, v.changed,
        prev.title AS old_title, prev.start AS old_start, v.start,
        prev."end" AS old_end, v."end", prev.room AS old_room, v.room,
        prev.speakers AS old_speakers, v.speakers, v.version, v.fetch_id, v.session_id
 FROM session_versions v
-JOIN sessions s ON s.id = v.session_id
+JOIN session_rows s ON s.id = v.session_id
 JOIN pages p ON p.id = s.page_id
 JOIN fetches f ON f.id = v.fetch_id
 LEFT JOIN session_versions prev ON prev.session_id = v.session_id AND prev.version = v.version - 1;
@@ -170,16 +169,17 @@ def test_schema_is_exactly_this(archive: Archive) -> None:
 
 
 def test_schema_version_and_settings(archive: Archive, db_path: Path) -> None:
-    assert SCHEMA_VERSION == 4
-    assert archive.db.execute("PRAGMA user_version").fetchone() == (4,)
+    assert SCHEMA_VERSION == 5
+    assert archive.db.execute("PRAGMA user_version").fetchone() == (5,)
     assert archive.db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert archive.db.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert archive.db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
     applied = archive.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall()
-    assert applied == [("0001_foundation",), ("0002_history",), ("0003_page_links",), ("0004_version_rows",)]
+    assert applied == [("0001_foundation",), ("0002_history",), ("0003_page_links",), ("0004_version_rows",),
+                       ("0005_session_payloads",)]
     archive.close()
     with Archive(db_path) as again:  # opening a current archive migrates nothing
-        assert again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (4,)
+        assert again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (5,)
 
 
 def test_views_answer_plain_sql(archive: Archive) -> None:

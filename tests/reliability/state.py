@@ -53,9 +53,11 @@ def half_written(db: Path, per_page: int) -> list[str]:
             " AND NOT EXISTS (SELECT 1 FROM session_versions v WHERE v.fetch_id = f.id)")]
         problems += [f"session {sid} has no version" for (sid,) in conn.execute(
             "SELECT id FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM session_versions v WHERE v.session_id = s.id)")]
-        fts, sessions = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("sessions_fts", "sessions"))
-        if fts != sessions:
-            problems.append(f"sessions_fts holds {fts} rows for {sessions} sessions")
+        # One index row per distinct payload (schema 5), never per session row.
+        fts, payloads = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                         for t in ("sessions_fts", "session_payloads"))
+        if fts != payloads:
+            problems.append(f"sessions_fts holds {fts} rows for {payloads} payloads")
     return problems
 
 
@@ -82,7 +84,7 @@ def snapshot(db: Path) -> dict[str, Any]:
             "speakers": rows(
                 "SELECT s.uid, k.name, ss.position FROM session_speakers ss JOIN sessions s ON s.id = ss.session_id"
                 " JOIN speakers k ON k.id = ss.speaker_id"),
-            "fts": rows("SELECT p.url, s.uid FROM sessions_fts f JOIN sessions s ON s.id = f.rowid"
+            "fts": rows("SELECT p.url, s.uid FROM sessions_fts f JOIN session_rows s ON s.payload_id = f.rowid"
                         " JOIN pages p ON p.id = s.page_id WHERE sessions_fts MATCH 'archived'"),
         }
 

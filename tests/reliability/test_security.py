@@ -204,7 +204,7 @@ def _digest(db: Path) -> str:
 WRITES = [
     "INSERT INTO runs (command, started_at) VALUES ('x', 'y')",
     "WITH r AS (SELECT 1) INSERT INTO runs (command, started_at) SELECT 'x', 'y' FROM r",
-    "UPDATE sessions SET title = 'pwned'", "DELETE FROM bodies", "DROP TABLE fetches", "CREATE TABLE t (x)",
+    "UPDATE session_payloads SET title = 'pwned'", "DELETE FROM bodies", "DROP TABLE fetches", "CREATE TABLE t (x)",
     "CREATE TEMP TABLE t (x)", "CREATE TRIGGER t AFTER INSERT ON runs BEGIN DELETE FROM pages; END",
     "ATTACH DATABASE '{dir}/attached.db' AS other", "VACUUM", "VACUUM INTO '{dir}/copy.db'", "REINDEX", "ANALYZE",
     "PRAGMA journal_mode = DELETE", "PRAGMA user_version = 99", "PRAGMA query_only = 0", "PRAGMA foreign_keys = OFF",
@@ -229,7 +229,7 @@ def test_query_cannot_write(filled: Path, sql: str) -> None:
 
 def test_query_command_refuses_writes_and_still_reads(filled: Path) -> None:
     before = _digest(filled)
-    for statement in ("DELETE FROM sessions", "SELECT load_extension('/nonexistent/evil')",
+    for statement in ("DELETE FROM session_rows", "SELECT load_extension('/nonexistent/evil')",
                       f"VACUUM INTO '{filled.parent}/copy.db'", "PRAGMA query_only = 0"):
         done = run(schedarc("--db", str(filled), "query", statement), filled.parent)
         assert done.returncode == 1 and done.stderr.startswith("Error: "), (statement, done.stderr)
