@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from scraper.frontmatter import has_front_matter
 from scraper.models import Document, ParseResult
-from scraper.parsers import register
+from scraper.parsers import markup, register
 
 HEAD_CHARS = 64 * 1024
 MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown", "text/x-web-markdown"})
@@ -102,7 +102,7 @@ class BlogPostParser:
             return 0.3 if times else 0.1
         if doc.media_type not in ("", "text/html", "application/xhtml+xml") and not head.startswith("<"):
             return 0.0
-        low = head.lower()
+        low = markup.head(doc, HEAD_CHARS)  # lowercased once for every parser's detect
         if _OTHER_TOOLS.search(low):
             return 0.1
         # Looking for times strips tags from up to 64 KB: the costliest test, after the exits.

@@ -76,9 +76,25 @@ def fragment(text: str) -> Element | None:
     return root.find(".//body/div") if root is not None else None
 
 
+#: How much of the last document :func:`head` keeps lowercased (the most any detect reads).
+LOWERED_CHARS = 1024 * 1024
+_lowered: tuple[Document | None, str] = (None, "")
+
+
 def head(doc: Document, size: int = HEAD_CHARS) -> str:
-    """The first ``size`` characters, lowercased, for cheap detection."""
-    return doc.text[:size].lower()
+    """The first ``size`` characters, lowercased, for cheap detection.
+
+    Every parser's detect asks this of the same document in turn, so the lowercased
+    start of the last document is kept: a 480 KB page is lowercased once, not per parser.
+    """
+    global _lowered
+    if size > LOWERED_CHARS:
+        return doc.text[:size].lower()
+    seen, lowered = _lowered  # one tuple read: safe if another thread swaps it meanwhile
+    if seen is not doc:
+        lowered = doc.text[:LOWERED_CHARS].lower()
+        _lowered = (doc, lowered)
+    return lowered[:size]
 
 
 def looks_like_html(doc: Document) -> bool:

@@ -43,7 +43,7 @@ class PretalxHtmlParser:
         start = markup.head(doc)
         if "pretalx" not in start:  # the generator tag names it too: one find rules out most pages
             return 0.0
-        if "talk-title" in doc.text[:200_000]:
+        if doc.text.find("talk-title", 0, 200_000) >= 0:  # no 200 KB copy to look
             return 0.9
         return 0.6 if _GENERATOR.search(start) else 0.0
 
