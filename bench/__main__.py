@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                     result = e2e.compare(workdir / "e2e", site, runs=runs, recrawl_runs=max(2, runs - 2))
                     rows += e2e.rows(result, site)
                     ratio = result.ratio
+                    rows += floors.requests_floor_rows(workdir, workdir / "e2e" / "schedarc.db", e2e.WORKERS,
+                                                       result.first["schedarc"].rate)
         if "parse" in sections:
             rows += parse.rows(args.corpus)
         if "archive" in sections:
