@@ -168,7 +168,7 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
     # calendar's, or nowhere (None: inside VALARM, VTIMEZONE, ...).
     props: dict[str, list[Prop]] | None = None
     names = calendar_wanted
-    for found_lines in _chunks(_lines(wanted | calendar_wanted), unfolded):
+    for found_lines in _chunks(_lines(wanted | calendar_wanted), "\n" + unfolded):
         for kind, component, name, raw_params, value in found_lines:
             if kind:
                 component = component.upper()
@@ -214,11 +214,14 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
 
 def _chunks(pattern: re.Pattern[str], text: str, size: int = 1 << 20) -> Iterator[list[tuple[str, ...]]]:
     """``pattern.findall`` a chunk of whole lines at a time: tuples without Match objects
-    (faster than finditer), and a 50 MB feed never becomes one list of every line."""
+    (faster than finditer), and a 50 MB feed never becomes one list of every line.
+
+    ``text`` starts with a line break and each chunk with the one before its first line
+    (the pattern's matches start with it)."""
     start = 0
     while start < len(text):
         end = text.find("\n", start + size)
-        end = len(text) if end < 0 else end + 1
+        end = len(text) if end < 0 else end
         yield pattern.findall(text, start, end)
         start = end
 
@@ -237,10 +240,14 @@ def _timezones(unfolded: str) -> dict[str, str]:
 
 @lru_cache(maxsize=8)
 def _lines(names: frozenset[str]) -> re.Pattern[str]:
-    """BEGIN/END lines or lines of the ``names`` properties: unwanted lines never reach Python."""
+    """BEGIN/END lines or lines of the ``names`` properties: unwanted lines never reach Python.
+
+    Each match starts with the line break before its line: sre scans for a literal first
+    character in C, where a leading ``^`` is tried at every position (~1 ms per 200 KB).
+    """
     alternatives = _by_first_letter(names)
     prop = _PROPERTY.pattern[1:].replace("([A-Za-z0-9-]++)", f"((?i:{alternatives}))(?=[;:])", 1)
-    return re.compile(rf"^(?:(?i:(BEGIN|END)):[ \t]*+([A-Za-z0-9-]++)[ \t]*+$|{prop})", re.M)
+    return re.compile(rf"\n(?:(?i:(BEGIN|END)):[ \t]*+([A-Za-z0-9-]++)[ \t]*+$|{prop})", re.M)
 
 
 def _by_first_letter(names: frozenset[str]) -> str:

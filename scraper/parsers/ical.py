@@ -92,6 +92,8 @@ class _Clock:
         self._read_cache: dict[tuple[str, str], tuple[datetime, str | None, bool]] = {}
         self._show_cache: dict[datetime, datetime] = {}
         self._labels: dict[tuple[str, bool], str | None] = {}
+        #: (TZID, DTSTART, TZID, DTEND) -> (start, end, zone name) as shown
+        self.spans: dict[tuple[str, str, str, str], tuple[datetime | None, datetime | None, str | None]] = {}
 
     @staticmethod
     def _first(*names: str | None) -> tuple[tzinfo | None, str | None]:
@@ -288,12 +290,32 @@ class IcalParser:
         if not found:
             return None, None, clock.shown_name
         first = found[0]
+        found = props.get("DTEND")
+        last = found[0] if found else None
+        if start_at is None and last is not None:
+            # A schedule repeats a few dozen (start, end) pairs: each is resolved once per
+            # feed (the span then depends on nothing else: DURATION is not read).
+            key = (first[0].get("TZID", "") if first[0] else "", first[1], last[0].get("TZID", "") if last[0] else "",
+                   last[1])  # fmt: skip
+            span = clock.spans.get(key)
+            if span is None:
+                span = clock.spans[key] = self._resolve(doc, clock, event, first, last, None)
+            return span
+        return self._resolve(doc, clock, event, first, last, start_at)
+
+    def _resolve(
+        self,
+        doc: Document,
+        clock: _Clock,
+        event: Component,
+        first: tuple[Params, str],
+        last: tuple[Params, str] | None,
+        start_at: datetime | None,
+    ) -> tuple[datetime | None, datetime | None, str | None]:
         try:
             start, name, all_day = clock.read(first)
         except ValueError:
             raise _bad(doc, event, "DTSTART", first[1]) from None
-        found = props.get("DTEND")
-        last = found[0] if found else None
         if start_at is None and last is not None and not all_day:
             try:  # the common case, without duration arithmetic
                 end: datetime | None = clock.read(last)[0]
