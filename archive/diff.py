@@ -35,6 +35,28 @@ FIELDS: tuple[str, ...] = (
     "event",
 )
 
+
+
+def pack_changed(names: list[str]) -> int:
+    """A list of changed fields as stored in ``version_rows.changed_mask``: bit i for FIELDS[i]."""
+    mask = 0
+    for name in names:
+        mask |= 1 << FIELDS.index(name)
+    return mask
+
+
+def unpack_changed(mask: int) -> list[str]:
+    """``changed_mask`` back to the list of field names, in FIELDS order."""
+    return [name for bit, name in enumerate(FIELDS) if mask >> bit & 1]
+
+
+def changed_sql(column: str) -> str:
+    """SQL giving a ``changed_mask`` column as the JSON text ``json.dumps(unpack_changed(mask))``."""
+    parts = " ||\n       ".join(f"""CASE WHEN {column} & {1 << bit} THEN ', "{name}"' ELSE '' END"""
+                        for bit, name in enumerate(FIELDS))
+    return f"'[' || substr({parts}, 3) || ']'"
+
+
 # Query parameters that only ever bust caches or track clicks.
 _NOISE_PARAMS = frozenset(
     {"_", "cb", "cachebust", "cachebuster", "nocache", "fbclid", "gclid", "dclid", "msclkid",

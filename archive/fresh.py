@@ -17,11 +17,15 @@ import sqlite3
 from datetime import UTC, datetime
 
 from archive.db import Db
+from archive.diff import changed_sql
 from archive.tables import MIGRATION_SET, NAMES
 
 log = logging.getLogger(__name__)
 
-SCRIPT = """
+# session_versions.changed as JSON text, from version_rows.changed_mask (a bit per field).
+CHANGED = changed_sql("v.changed_mask")
+
+SCRIPT = f"""
 CREATE TABLE "_sqlite_migrations" (
    "id" INTEGER PRIMARY KEY,
    "migration_set" TEXT,
@@ -132,7 +136,7 @@ CREATE TABLE version_rows (
     version INTEGER NOT NULL,
     fetch_id INTEGER NOT NULL REFERENCES fetches(id),
     kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),
-    changed TEXT NOT NULL DEFAULT '[]',
+    changed_mask INTEGER NOT NULL DEFAULT 0,
     payload_id INTEGER NOT NULL REFERENCES session_payloads(id),
     PRIMARY KEY (session_id, version)
 );
@@ -153,7 +157,8 @@ CREATE VIEW current_sessions AS SELECT s.id, p.url AS page, s.uid, s.event, s.ti
        p.last_fetched AS checked_at, s.version
 FROM sessions s JOIN pages p ON p.id = s.page_id
 WHERE s.removed_at IS NULL AND s.version > 0;
-CREATE VIEW session_versions AS SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,
+CREATE VIEW session_versions AS SELECT v.session_id, v.version, v.fetch_id, v.kind,
+       {CHANGED} AS changed,
        p.title, p.speakers, p.start, p."end", p.timezone, p.room, p.track, p.url, p.description, p.event
 FROM version_rows v JOIN session_payloads p ON p.id = v.payload_id;
 CREATE VIEW session_changes AS SELECT f.fetched_at, v.kind, p.url AS page, s.uid, v.title, v.changed,

@@ -8,7 +8,8 @@ its text, six full-text index rows and six trigger runs. After this migration:
   immutable, so ``sessions_fts`` indexes it by an insert trigger, one row per payload;
 - ``session_rows``: the identity and lifecycle of a session on a page (ids kept), with
   the ``payload_id`` of its latest version;
-- ``version_rows``: every version points at its payload (no more NULL-means-latest);
+- ``version_rows``: every version points at its payload (no more NULL-means-latest), and
+  its changed fields are a bit mask (``changed_mask``), not a JSON list;
 - ``sessions``, ``session_versions``, ``current_sessions``, ``session_changes``: views
   with the columns and results they had, so SQL written against schema 4 still works.
 
@@ -20,9 +21,11 @@ Never edit this once shipped: add the next migration.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
+from archive.diff import changed_sql, pack_changed
 from archive.payloads import INSERT_PAYLOAD, payload_hash
 
 # Rows read at a time: memory stays flat however large the archive.
@@ -86,7 +89,7 @@ CREATE_CHILDREN = (
     version INTEGER NOT NULL,
     fetch_id INTEGER NOT NULL REFERENCES fetches(id),
     kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),
-    changed TEXT NOT NULL DEFAULT '[]',
+    changed_mask INTEGER NOT NULL DEFAULT 0,
     payload_id INTEGER NOT NULL REFERENCES session_payloads(id),
     PRIMARY KEY (session_id, version)
 )""",
@@ -100,6 +103,9 @@ CREATE_CHILDREN = (
     "CREATE INDEX session_speakers_speaker ON session_speakers(speaker_id)",
 )
 
+# session_versions.changed as JSON text, from version_rows.changed_mask (a bit per field).
+CHANGED = changed_sql("v.changed_mask")
+
 VIEWS = (
     """CREATE VIEW sessions AS SELECT r.id, r.page_id, r.uid, p.event, p.title, p.speakers, p.start, p."end",
        p.timezone, p.room, p.track, p.url, p.description, r.first_seen, r.last_changed, r.removed_at,
@@ -110,7 +116,8 @@ FROM session_rows r JOIN session_payloads p ON p.id = r.payload_id""",
        p.last_fetched AS checked_at, s.version
 FROM sessions s JOIN pages p ON p.id = s.page_id
 WHERE s.removed_at IS NULL AND s.version > 0""",
-    """CREATE VIEW session_versions AS SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,
+    f"""CREATE VIEW session_versions AS SELECT v.session_id, v.version, v.fetch_id, v.kind,
+       {CHANGED} AS changed,
        p.title, p.speakers, p.start, p."end", p.timezone, p.room, p.track, p.url, p.description, p.event
 FROM version_rows v JOIN session_payloads p ON p.id = v.payload_id""",
     """CREATE VIEW session_changes AS SELECT f.fetched_at, v.kind, p.url AS page, s.uid, v.title, v.changed,
@@ -165,7 +172,8 @@ def apply(conn: sqlite3.Connection) -> None:
     )
     while chunk := versions.fetchmany(_CHUNK):
         conn.executemany("INSERT INTO old_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         [[*row[:6], payloads.id_for(row[6:])] for row in chunk])
+                         [[*row[:5], pack_changed(json.loads(row[5] or "[]")), payloads.id_for(row[6:])]
+                          for row in chunk])
     sessions = conn.execute(
         f"SELECT s.id, s.page_id, s.uid, s.first_seen, s.last_changed, s.removed_at, s.version,"
         f" s.removed_fetch_id, {_OLD} FROM sessions s ORDER BY s.id"
@@ -184,7 +192,7 @@ def apply(conn: sqlite3.Connection) -> None:
     for statement in CREATE_CHILDREN:
         conn.execute(statement)
     conn.execute(
-        "INSERT INTO version_rows (rowid, session_id, version, fetch_id, kind, changed, payload_id)"
+        "INSERT INTO version_rows (rowid, session_id, version, fetch_id, kind, changed_mask, payload_id)"
         " SELECT rid, session_id, version, fetch_id, kind, changed, payload_id FROM old_versions ORDER BY rid"
     )
     conn.execute("INSERT INTO session_speakers SELECT session_id, speaker_id, position FROM old_speakers")

@@ -13,7 +13,7 @@ from typing import Any
 from archive import tables
 from archive.bodies import get_body, verify_bodies
 from archive.db import Db
-from archive.diff import FIELDS, change_record, from_row
+from archive.diff import FIELDS, change_record, from_row, unpack_changed
 from archive.errors import ArchiveError
 from archive.links import unpack_links
 from archive.speakers import speaker_key
@@ -185,7 +185,7 @@ def changes(
         where.append("p.url = ?")
         params.append(page)
     sql = (
-        f"SELECT v.kind, v.changed, v.version, s.uid, p.url AS page, f.fetched_at, {_VERSION_COLUMNS},"
+        f"SELECT v.kind, v.changed_mask, v.version, s.uid, p.url AS page, f.fetched_at, {_VERSION_COLUMNS},"
         f" {_PREVIOUS_COLUMNS} FROM {_VERSIONS}"
         " LEFT JOIN version_rows prev ON prev.session_id = v.session_id AND prev.version = v.version - 1"
         " LEFT JOIN session_payloads pd ON pd.id = prev.payload_id"
@@ -197,7 +197,7 @@ def changes(
         old = None if row["old_title"] is None else from_row({n: row[f"old_{n}"] for n in FIELDS})
         records.append(
             change_record(kind=row["kind"], uid=row["uid"], page=row["page"], fetched_at=row["fetched_at"],
-                          old=old, new=new, changed=json.loads(row["changed"]))
+                          old=old, new=new, changed=unpack_changed(row["changed_mask"]))
         )
     return records
 
@@ -237,7 +237,7 @@ def history(db: Db, key: str) -> dict[str, Any]:
                 "last_changed": page["last_changed"], "fetches": _fetches(db, int(page["id"]))}
     rows = _rows(
         db,
-        f"SELECT v.kind, v.version, v.changed, v.fetch_id, f.fetched_at, p.url AS page, {_VERSION_COLUMNS}"
+        f"SELECT v.kind, v.version, v.changed_mask, v.fetch_id, f.fetched_at, p.url AS page, {_VERSION_COLUMNS}"
         f" FROM {_VERSIONS} WHERE s.uid = ? ORDER BY f.fetched_at, f.id, v.rowid",
         [key],
     )
@@ -248,7 +248,7 @@ def history(db: Db, key: str) -> dict[str, Any]:
         )
     versions = [
         {"page": row["page"], "version": row["version"], "kind": row["kind"], "fetch_id": row["fetch_id"],
-         "fetched_at": row["fetched_at"], "changed": json.loads(row["changed"]), **from_row(row)}
+         "fetched_at": row["fetched_at"], "changed": unpack_changed(row["changed_mask"]), **from_row(row)}
         for row in rows
     ]
     return {"kind": "session", "uid": key, "title": versions[-1]["title"],

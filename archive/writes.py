@@ -10,11 +10,11 @@ trip for ``lastrowid``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from archive.db import Db
+from archive.diff import pack_changed
 from archive.payloads import Payloads
 from archive.speakers import speaker_key
 
@@ -32,7 +32,8 @@ _REMOVE_SESSION = (
 )
 # Every version points at its payload (schema 0005): a new version never rewrites an older one.
 _INSERT_VERSION = (
-    "INSERT INTO version_rows (session_id, version, fetch_id, kind, changed, payload_id) VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO version_rows (session_id, version, fetch_id, kind, changed_mask, payload_id)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -65,7 +66,7 @@ class SessionWrites:
 
     def version(self, session_id: int, version: int, kind: str, changed: list[str], payload_id: int) -> None:
         """A new latest version, with the payload the session row has after this fetch."""
-        self.versions.append([session_id, version, self.fetch_id, kind, json.dumps(changed), payload_id])
+        self.versions.append([session_id, version, self.fetch_id, kind, pack_changed(changed), payload_id])
 
     def speakers(self, session_id: int, names: list[str], *, fresh: bool) -> None:
         """Link a session to exactly ``names``, in order (``fresh``: it has no links yet)."""

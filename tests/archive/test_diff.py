@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 from hypothesis import given
@@ -14,8 +17,11 @@ from archive.diff import (
     canonical,
     carry_forward,
     changed_fields,
+    changed_sql,
     is_noise_param,
+    pack_changed,
     text_key,
+    unpack_changed,
     url_key,
 )
 from archive.errors import ArchiveError
@@ -170,3 +176,11 @@ def test_different_titles_are_a_change(a: str, b: str) -> None:
     if text_key(a) != text_key(b):
         assert changed_fields(fields(title=a), fields(title=b)) == ["title"]
     assert set(changed_fields(fields(title=a), fields(title=b))) <= set(FIELDS)
+
+
+@pytest.mark.parametrize("names", [[], ["title"], ["start", "room"], list(FIELDS)])
+def test_changed_fields_pack_into_a_mask_that_views_read_as_json(names: list[str]) -> None:
+    mask = pack_changed(names)
+    assert unpack_changed(mask) == names
+    with closing(sqlite3.connect(":memory:")) as conn:
+        assert conn.execute(f"SELECT {changed_sql('?1')}", [mask]).fetchone()[0] == json.dumps(names)

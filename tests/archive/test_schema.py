@@ -128,7 +128,7 @@ CREATE TABLE version_rows (
     version INTEGER NOT NULL,
     fetch_id INTEGER NOT NULL REFERENCES fetches(id),
     kind TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'removed', 'restored')),
-    changed TEXT NOT NULL DEFAULT '[]',
+    changed_mask INTEGER NOT NULL DEFAULT 0,
     payload_id INTEGER NOT NULL REFERENCES session_payloads(id),
     PRIMARY KEY (session_id, version)
 );
@@ -149,7 +149,17 @@ CREATE VIEW current_sessions AS SELECT s.id, p.url AS page, s.uid, s.event, s.ti
        p.last_fetched AS checked_at, s.version
 FROM sessions s JOIN pages p ON p.id = s.page_id
 WHERE s.removed_at IS NULL AND s.version > 0;
-CREATE VIEW session_versions AS SELECT v.session_id, v.version, v.fetch_id, v.kind, v.changed,
+CREATE VIEW session_versions AS SELECT v.session_id, v.version, v.fetch_id, v.kind,
+       '[' || substr(CASE WHEN v.changed_mask & 1 THEN ', "title"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 2 THEN ', "speakers"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 4 THEN ', "start"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 8 THEN ', "end"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 16 THEN ', "timezone"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 32 THEN ', "room"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 64 THEN ', "track"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 128 THEN ', "url"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 256 THEN ', "description"' ELSE '' END ||
+       CASE WHEN v.changed_mask & 512 THEN ', "event"' ELSE '' END, 3) || ']' AS changed,
        p.title, p.speakers, p.start, p."end", p.timezone, p.room, p.track, p.url, p.description, p.event
 FROM version_rows v JOIN session_payloads p ON p.id = v.payload_id;
 CREATE VIEW session_changes AS SELECT f.fetched_at, v.kind, p.url AS page, s.uid, v.title, v.changed,
