@@ -93,9 +93,11 @@ def crawl(app: App, due: bool, names: tuple[str, ...], fail_fast: bool, dry_run:
         return
     from scraper.crawl import Crawl
     from scraper.lock import CrawlLock
+    from scraper.memory import cap_malloc_arenas
     from scraper.notify import notify
     from scraper.progress import Progress
 
+    cap_malloc_arenas()  # before the worker threads start
     with CrawlLock(app.db_path, wait=math.inf if wait else None), app.archive() as archive:
         run_id = archive.start_run("crawl", sys.argv[1:])
         notifiers = bool(config.notify.command or config.notify.webhook)

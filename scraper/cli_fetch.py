@@ -82,6 +82,7 @@ def fetch(app: App, urls: tuple[str, ...], parser_name: str, timezone: str | Non
     """
     from scraper.config import Target
     from scraper.crawl import Crawl
+    from scraper.memory import cap_malloc_arenas
     from scraper.progress import Progress
 
     for url in urls:
@@ -90,6 +91,7 @@ def fetch(app: App, urls: tuple[str, ...], parser_name: str, timezone: str | Non
         parsers.get(parser_name)
     target = Target(name="", urls=tuple(urls), parser=parser_name, timezone=timezone, follow=follow,
                     max_depth=1 if follow else 0, max_pages=max(100, len(urls)))
+    cap_malloc_arenas()  # before the worker threads start
     with app.archive() as archive:
         run_id = archive.start_run("fetch", sys.argv[1:])
         with Progress() as progress:
