@@ -13,8 +13,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
+from scraper.errors import ParseError
 from scraper.models import Document
-from scraper.parsers.markup import looks_like_html
+from scraper.parsers.markup import load_to_share, looks_like_html
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,13 @@ def extract_links(doc: Document) -> list[str]:
     if not looks_like_html(doc) or not doc.text.strip():
         return []
     try:
-        root = lxml.html.document_fromstring(doc.data)
-    except (lxml.etree.ParserError, ValueError) as exc:
-        log.debug("%s: no links read: %s", doc.url, exc)
-        return []
+        root = load_to_share(doc)  # the parser that reads this page next reuses the tree
+    except ParseError:  # past the parsers' size limit: lxml's own reader still finds the anchors
+        try:
+            root = lxml.html.document_fromstring(doc.data)
+        except (lxml.etree.ParserError, ValueError) as exc:
+            log.debug("%s: no links read: %s", doc.url, exc)
+            return []
     base = doc.base_url or doc.url
     origin = _origin(base)
     found: dict[str, None] = {}

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from scraper.links import _origin, extract_links, join
 from scraper.models import Document
+from scraper.parsers import markup
 
 BASES = ["https://summit.example.org/2026/schedule/", "http://127.0.0.1:8101/list/page-001?x=1#top",
          "https://user@host.example:8443/a/b;p?q", "https://[::1]:8080/x", "file:///tmp/x.html"]
@@ -43,3 +44,27 @@ def test_anchors_in_order_without_duplicates_absolute_and_http_only() -> None:
         "https://other.example.net/x?y=1#z",
         "https://summit.example.org/2026/up/there",
     ]
+
+
+def test_the_parser_reading_the_page_next_gets_the_tree_once() -> None:
+    page = Document(url="https://summit.example.org/", media_type="text/html",
+                    text="<html><body><a href='/event/1'>1</a></body></html>")
+    other = Document(url="https://summit.example.org/b", media_type="text/html", text=page.text)
+    assert extract_links(page) == ["https://summit.example.org/event/1"]
+    assert markup.load(other, "sched") is not markup.load(other, "sched")  # another page: parsed anew
+    extract_links(page)
+    first = markup.load(page, "sched")
+    assert first.find(".//a") is not None
+    body = first.find(".//body")
+    assert body is not None
+    body.clear()  # a parser may change its tree ...
+    second = markup.load(page, "sched")  # ... so the next reader gets a fresh one
+    assert second is not first and second.find(".//a") is not None
+
+
+def test_a_page_past_the_parsers_size_limit_still_gives_its_links() -> None:
+    filler = "<p>" + "x" * 1000 + "</p>"
+    body = filler * (markup.MAX_HTML_CHARS // len(filler) + 1)
+    text = f"<html><body><a href='/next'>next</a>{body}</body></html>"
+    page = Document(url="https://summit.example.org/", media_type="text/html", text=text)
+    assert extract_links(page) == ["https://summit.example.org/next"]

@@ -41,8 +41,26 @@ def too_large(doc: Document) -> bool:
     return len(doc.text) > MAX_HTML_CHARS
 
 
+# The tree the crawl's link reader parsed, kept for the parser that reads the same page next.
+_shared: tuple[Document | None, Element | None] = (None, None)
+
+
+def load_to_share(doc: Document) -> Element:
+    """:func:`load` for a reader that only looks (the crawl's links): the tree is then handed
+    to the next :func:`load` of the same document, so the page is parsed once, not twice."""
+    global _shared
+    root = load(doc, "links")
+    _shared = (doc, root)
+    return root
+
+
 def load(doc: Document, parser: str) -> Element:
     """The page as an lxml tree; ParseError when it is too large or empty."""
+    global _shared
+    shared_doc, shared_root = _shared  # one tuple read: another thread may swap it
+    if shared_doc is doc and shared_root is not None:
+        _shared = (None, None)  # handed over once: a parser may change its tree
+        return shared_root
     if too_large(doc):
         raise ParseError(
             f"{doc.url}: page is {len(doc.text) / 1e6:.0f} MB, over the {MAX_HTML_CHARS // 2**20} MiB "
