@@ -49,7 +49,7 @@ from scraper.politeness import (
     origin_of,
 )
 from scraper.response import ERROR_BODY_BYTES, read_body, request_error, retry_after_seconds
-from scraper.transport import Adapter, Watchdog, environment_matters
+from scraper.transport import Watchdog, new_session
 
 __all__ = ["DEFAULT_USER_AGENT", "RETRY_STATUSES", "SCHEMES", "FetchRequest", "FetchSettings", "Fetcher",
            "check_url"]
@@ -115,20 +115,9 @@ class Fetcher:
         self._dispatcher: Dispatcher | None = None
         self._dispatcher_lock = threading.Lock()
         self._watchdog = Watchdog()
-        self._trust_env = environment_matters()
         # Two sessions: targets with allow_private = false use connections that check their peer.
-        self._session = self._new_session(public_only=False)
-        self._public_session = self._new_session(public_only=True)
-
-    def _new_session(self, *, public_only: bool) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = self._trust_env
-        # urllib3 pools are thread-safe; size them so no worker waits or discards a connection.
-        adapter = Adapter(public_only=public_only, pool_connections=64,
-                          pool_maxsize=max(10, self.settings.workers), max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
+        self._session = new_session(self.settings.workers, public_only=False)
+        self._public_session = new_session(self.settings.workers, public_only=True)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -359,6 +348,10 @@ class Fetcher:
                                                timeout=(timeout, timeout))
                     except (requests.RequestException, ValueError) as exc:
                         raise request_error(exc, url, call.request.url) from exc
+                    except OSError as exc:  # a setting of ours, not the server: a missing CA bundle, say
+                        raise PermanentFetchError(f"{url}: {exc}", url=call.request.url,
+                                                  hint="fix the local setting it names (REQUESTS_CA_BUNDLE, "
+                                                       "CURL_CA_BUNDLE) and try again") from exc
                     answer = self._read(call, response, cap, truncate)
                 except FetchError as exc:
                     if not deadline.expired:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.request import getproxies
 
+import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -207,18 +208,38 @@ class Adapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = pools
 
 
-# What requests reads from the environment on every request when ``trust_env`` is on.
-_ENVIRONMENT_KEYS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC")
+# What requests looks up in the environment on every request when ``trust_env`` is on,
+# that cannot be settled once for the session: proxies (no_proxy is per URL) and netrc.
+_PER_REQUEST_KEYS = ("NETRC",)
 
 
 def environment_matters() -> bool:
-    """Whether proxies, a CA bundle or a netrc file are configured for requests to find.
+    """Whether proxies or a netrc file are configured, which requests must consult per request.
 
-    With ``trust_env`` on, requests looks all of these up again for every request (about
-    0.4 ms each, a third of a 304's cost). When none is set, that lookup can only ever find
-    nothing, so the session is told not to look.
+    With ``trust_env`` on, requests looks these up again for every request (about 0.4 ms
+    each, a third of a 304's cost). When none is set, that lookup can only find nothing,
+    so the session is told not to look; the CA bundle it would also read is set on the
+    session once (:func:`ca_bundle`).
     """
-    if getproxies() or any(os.environ.get(key) for key in _ENVIRONMENT_KEYS):
+    if getproxies() or any(os.environ.get(key) for key in _PER_REQUEST_KEYS):
         return True
     home = Path("~").expanduser()
     return (home / ".netrc").exists() or (home / "_netrc").exists()
+
+
+def ca_bundle() -> str | None:
+    """The CA bundle requests would take from the environment: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
+def new_session(workers: int, *, public_only: bool) -> requests.Session:
+    """A requests Session over our pools, sized so no worker waits for or discards a connection."""
+    session = requests.Session()
+    session.trust_env = environment_matters()
+    bundle = ca_bundle()
+    if not session.trust_env and bundle:
+        session.verify = bundle  # what trust_env would have read per request, read once
+    adapter = Adapter(public_only=public_only, pool_connections=64, pool_maxsize=max(10, workers), max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from scraper.errors import PermanentFetchError
 from scraper.fetch import Fetcher, FetchSettings
-from scraper.transport import Watchdog, current, environment_matters
+from scraper.transport import Watchdog, current, environment_matters, new_session
 from tests.loopback import LoopbackServer
 
 
@@ -91,7 +92,7 @@ def test_no_proxy_ca_bundle_or_netrc_means_the_environment_does_not_matter(monke
     assert environment_matters() is True
 
 
-@pytest.mark.parametrize("key", ["HTTP_PROXY", "https_proxy", "REQUESTS_CA_BUNDLE", "NETRC"])
+@pytest.mark.parametrize("key", ["HTTP_PROXY", "https_proxy", "NETRC"])
 def test_each_setting_requests_reads_makes_it_matter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                      key: str) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -110,3 +111,19 @@ def test_a_proxy_in_the_environment_still_carries_the_request(monkeypatch: pytes
             result = fetcher.fetch("http://schedule.invalid/schedule")
     assert result.status == 200 and b"via the proxy" in result.body
     assert proxy.requests[0]["path"] == "http://schedule.invalid/schedule"
+
+
+def test_a_ca_bundle_in_the_environment_is_read_once_and_still_used(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    for key in [*os.environ]:
+        if key.lower().endswith("_proxy") or key in ("CURL_CA_BUNDLE", "NETRC"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    missing = str(tmp_path / "no-such-ca.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", missing)
+    session = new_session(4, public_only=False)
+    assert session.trust_env is False and session.verify == missing
+    settings = FetchSettings(delay_per_host=0, obey_robots=False, retries=0)
+    with Fetcher(settings) as fetcher, pytest.raises(PermanentFetchError) as caught:
+        fetcher.fetch("https://127.0.0.1:9/schedule")  # refused before any connection
+    assert "no-such-ca.pem" in str(caught.value) and "REQUESTS_CA_BUNDLE" in str(caught.value)
