@@ -92,6 +92,7 @@ class Archive:
         parse_error: str | None = None,
         parser: str | None = None,
         links: Sequence[str] | None = None,
+        change_fields: int | None = None,
     ) -> dict[str, Any]:
         """Record one fetch of a page and, when ``sessions`` is given, what they became.
 
@@ -104,12 +105,15 @@ class Archive:
 
         Returns ``{"fetch_id", "body_sha256", "new_body", "changes"}``; each change is
         ``{"kind", "uid", "title", "page", "fields": {name: {"old", "new"}}, "fetched_at"}``.
+        ``change_fields``: only the first that many changes carry ``fields`` (the rest say
+        what happened to which session, without old and new values: a first crawl's
+        thousands of additions cost less when nobody reads them all); None: every change.
         """
         self._writable()
         with write_transaction(self.db, self._path):
             return store.record_page(
                 self.db, fetch, sessions=sessions, event=event, parse_error=parse_error, parser=parser,
-                links=links,
+                links=links, change_fields=change_fields,
             )
 
     def reparse(self, parse: Parse, *, page: str | None = None) -> dict[str, int]:

@@ -14,7 +14,8 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -35,13 +36,15 @@ FIELDS: tuple[str, ...] = (
     "event",
 )
 
+_BIT = {name: 1 << index for index, name in enumerate(FIELDS)}
+_SPEAKERS = FIELDS.index("speakers")
 
 
 def pack_changed(names: list[str]) -> int:
     """A list of changed fields as stored in ``version_rows.changed_mask``: bit i for FIELDS[i]."""
     mask = 0
     for name in names:
-        mask |= 1 << FIELDS.index(name)
+        mask |= _BIT[name]
     return mask
 
 
@@ -76,6 +79,13 @@ def text_key(value: object) -> str:
         return ""
     text = unicodedata.normalize("NFKC", html.unescape(str(value)))
     return " ".join(text.split())
+
+
+# The same names come back on every page that lists their talks: each key is worked out once.
+@lru_cache(maxsize=4096)
+def person_key(name: str) -> str:
+    """The identity of a person's name: ``text_key``, casefolded."""
+    return text_key(name).casefold()
 
 
 def is_noise_param(name: str, value: str) -> bool:
@@ -115,7 +125,7 @@ def field_key(name: str, value: Any) -> Any:
 def _one_line(value: object) -> str | None:
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    text = " ".join((value if type(value) is str else str(value)).split())
     return text or None
 
 
@@ -133,9 +143,11 @@ def _speakers(value: object) -> list[str]:
     seen: set[str] = set()
     for person in value:
         name = _one_line(person)
-        if name and text_key(name).casefold() not in seen:
-            seen.add(text_key(name).casefold())
-            names.append(name)
+        if name:
+            key = person_key(name)
+            if key not in seen:
+                seen.add(key)
+                names.append(name)
     return names
 
 
@@ -188,11 +200,28 @@ def added_fields(fields: Mapping[str, Any]) -> list[str]:
     return [name for name in FIELDS if fields.get(name) not in (None, "", [])]
 
 
+# json.dumps(..., ensure_ascii=False) without building an encoder at each call.
+_speakers_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def to_row(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Fields as SQLite columns (speakers as JSON text)."""
     row = {name: fields.get(name) for name in FIELDS}
-    row["speakers"] = json.dumps(list(fields.get("speakers") or []), ensure_ascii=False)
+    row["speakers"] = _speakers_json(list(fields.get("speakers") or []))
     return row
+
+
+def row_values(fields: Mapping[str, Any]) -> list[Any]:
+    """``to_row``'s values, in FIELDS order: a payload's stored values."""
+    get = fields.get
+    values = [get(name) for name in FIELDS]
+    values[_SPEAKERS] = _speakers_json(list(values[_SPEAKERS] or []))
+    return values
+
+
+def unchanged(fields: Sequence[Any], row: Mapping[str, Any]) -> bool:
+    """Whether stored ``row_values`` are those of a row read back (column name per field)."""
+    return all(value == row[name] for name, value in zip(FIELDS, fields, strict=True))
 
 
 def from_row(row: Mapping[str, Any]) -> Fields:
@@ -210,7 +239,7 @@ def change_record(
     fetched_at: str,
     old: Mapping[str, Any] | None,
     new: Mapping[str, Any],
-    changed: list[str],
+    changed: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One entry of a changelog: what happened to which session, with old and new values."""
     before = old or {}
@@ -220,5 +249,18 @@ def change_record(
         "title": new.get("title") or before.get("title") or "",
         "page": page,
         "fields": {name: {"old": before.get(name), "new": new.get(name)} for name in changed},
+        "fetched_at": fetched_at,
+    }
+
+
+def brief_record(
+    *, kind: str, uid: str, page: str, fetched_at: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A ``change_record`` without its ``fields``: what happened to which session."""
+    return {
+        "kind": kind,
+        "uid": uid,
+        "title": new.get("title") or (old or {}).get("title") or "",
+        "page": page,
         "fetched_at": fetched_at,
     }

@@ -7,12 +7,10 @@ A speaker is identified by the casefolded, NFKC, single-spaced form of the name,
 from __future__ import annotations
 
 from archive.db import Db
-from archive.diff import text_key
+from archive.diff import person_key
 
-
-def speaker_key(name: str) -> str:
-    """The identity of a speaker's name."""
-    return text_key(name).casefold()
+#: The identity of a speaker's name (``diff.person_key``, remembered per name).
+speaker_key = person_key
 
 
 def link_speakers(db: Db, session_id: int, names: list[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,12 +18,14 @@ from archive.diff import (
     FIELDS,
     Fields,
     added_fields,
+    brief_record,
     canonical,
     carry_forward,
     change_record,
     changed_fields,
     from_row,
-    to_row,
+    row_values,
+    unchanged,
 )
 from archive.errors import ArchiveError
 from archive.headers import pack_headers
@@ -89,6 +92,7 @@ def record_page(
     parse_error: str | None,
     parser: str | None,
     links: Sequence[str] | None = None,
+    change_fields: int | None = None,
 ) -> dict[str, Any]:
     """Record one fetch of one page, and what its sessions became. See ``Archive.record_page``."""
     url = fetch.get("url")
@@ -156,7 +160,7 @@ def record_page(
         if sessions is not None and digest is not None and digest != parsed_sha:
             changes = apply_sessions(
                 db, page_id=page_id, page_url=url, fetch_id=fetch_id, fetched_at=fetched_at,
-                sessions=sessions, default_event=event,
+                sessions=sessions, default_event=event, change_fields=change_fields,
             )
             db.execute("UPDATE pages SET parsed_sha256 = ? WHERE id = ?", [digest, page_id])
     return {"fetch_id": fetch_id, "body_sha256": digest, "new_body": new_body, "changes": changes}
@@ -174,12 +178,6 @@ def _incoming(
             continue
         found[uid] = fields
     return found
-
-
-def _values(fields: Fields) -> list[Any]:
-    """Field values as SQL parameters, in FIELDS order."""
-    row = to_row(fields)
-    return [row[name] for name in FIELDS]
 
 
 # Seams, looked up here at each call: tests/reliability/crashpoint.py pauses a crawl inside
@@ -203,6 +201,7 @@ def apply_sessions(
     fetched_at: str,
     sessions: Sequence[Mapping[str, Any]],
     default_event: str | None,
+    change_fields: int | None = None,
 ) -> list[dict[str, Any]]:
     """Compare a fresh parse of a page with what the archive holds; write what changed.
 
@@ -211,7 +210,10 @@ def apply_sessions(
     A row with version 0 is one ``reparse`` is rebuilding: it counts as not yet seen.
     New field values become a payload (found by hash when another page or version has
     the same ones); the session row and its new version point at it.
+    Returns a change record per change; past the first ``change_fields`` (None: none) a
+    record leaves out its ``fields``, which only a reader of every record needs.
     """
+    full = sys.maxsize if change_fields is None else change_fields
     incoming = _incoming(sessions, default_event, page_url)
     cursor = db.execute(_EXISTING, [page_id])
     names = [d[0] for d in cursor.description]
@@ -224,7 +226,7 @@ def apply_sessions(
     for uid, fields in incoming.items():
         row = existing.get(uid)
         old: Fields | None = None
-        values = _values(fields)
+        values = row_values(fields)
         if row is None or row["version"] == 0:
             kind, changed, stored, version = "added", added_fields(fields), fields, 1
             payload_id = payloads.id_for(db, values)
@@ -238,7 +240,7 @@ def apply_sessions(
                 writes.update(session_id, payload_id, 1, first_seen=True)
             link_speakers(writes, session_id, stored["speakers"], fresh=row is None)
         else:
-            if row["removed_at"] is None and values == [row[name] for name in FIELDS]:
+            if row["removed_at"] is None and unchanged(values, row):
                 continue  # the very same values: nothing to compare
             session_id = int(row["id"])
             old = from_row(row)
@@ -251,16 +253,18 @@ def apply_sessions(
                 continue
             stored = carry_forward(old, fields, changed)
             # Nothing really changed (a restore): the same payload, no hashing.
-            payload_id = payloads.id_for(db, _values(stored)) if changed else int(row["payload_id"])
+            payload_id = payloads.id_for(db, row_values(stored)) if changed else int(row["payload_id"])
             version = int(row["version"]) + 1
             writes.update(session_id, payload_id, version)
             if "speakers" in changed:
                 link_speakers(writes, session_id, stored["speakers"], fresh=False)
         _insert_version(writes, session_id, version, kind, changed, payload_id)
-        changes.append(
-            change_record(kind=kind, uid=uid, page=page_url, fetched_at=fetched_at,
-                          old=old, new=stored, changed=changed)
-        )
+        if len(changes) < full:
+            changes.append(change_record(kind=kind, uid=uid, page=page_url, fetched_at=fetched_at,
+                                         old=old, new=stored, changed=changed))
+        else:
+            changes.append(brief_record(kind=kind, uid=uid, page=page_url, fetched_at=fetched_at,
+                                        old=old, new=stored))
 
     for uid, row in existing.items():
         if uid in incoming or row["version"] == 0 or row["removed_at"] is not None:
@@ -269,9 +273,7 @@ def apply_sessions(
         writes.remove(int(row["id"]), version)
         _insert_version(writes, int(row["id"]), version, "removed", [], int(row["payload_id"]))
         fields = from_row(row)
-        changes.append(
-            change_record(kind="removed", uid=uid, page=page_url, fetched_at=fetched_at,
-                          old=fields, new=fields, changed=[])
-        )
+        record = change_record if len(changes) < full else brief_record
+        changes.append(record(kind="removed", uid=uid, page=page_url, fetched_at=fetched_at, old=fields, new=fields))
     writes.flush(db)
     return changes

@@ -7,6 +7,7 @@ zone name, because "14:00 in Vancouver" is what the schedule said.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -54,6 +55,13 @@ def from_utc_text(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# ``datetime.isoformat()`` of an aware time in whole seconds: parsed and written again it
+# is itself, so a parser's output skips both. (An offset of -00:00 would become +00:00.)
+_ISO_AWARE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9][+-](?:[01][0-9]|2[0-3]):[0-5][0-9]"
+)
+
+
 def session_time(value: object, zone_name: str | None) -> str | None:
     """A session's start or end as stored: ISO with offset when the source allows it.
 
@@ -71,6 +79,8 @@ def session_time(value: object, zone_name: str | None) -> str | None:
         if not text:
             return None
         if len(text) == 10:
+            return text
+        if len(text) == 25 and _ISO_AWARE.fullmatch(text) and not text.endswith("-00:00"):
             return text
         try:
             moment = datetime.fromisoformat(text)

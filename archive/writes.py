@@ -10,6 +10,8 @@ trip for ``lastrowid``.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,8 @@ _INSERT_VERSION = (
     "INSERT INTO version_rows (session_id, version, fetch_id, kind, changed_mask, payload_id)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
+_SPEAKER_IDS = "SELECT s.key, s.id FROM json_each(?) j JOIN speakers s ON s.key = j.value"
+_json_list = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass
@@ -92,15 +96,23 @@ class SessionWrites:
             conn.executemany(_REMOVE_SESSION, self.removals)
         if self.versions:
             conn.executemany(_INSERT_VERSION, self.versions)
-        if self.names:
-            conn.executemany("INSERT OR IGNORE INTO speakers (name, key) VALUES (?, ?)",
-                             [(name, key) for key, name in self.names.items()])
         if self.links:
+            # Speakers' ids by one query a page, not one per link; only the new ones inserted.
+            names = self.names
+            ids = _speaker_ids(conn, list(names))
+            missing = [(name, key) for key, name in names.items() if key not in ids]
+            if missing:
+                conn.executemany("INSERT OR IGNORE INTO speakers (name, key) VALUES (?, ?)", missing)
+                ids.update(_speaker_ids(conn, [key for _name, key in missing]))
             conn.executemany(
-                "INSERT OR IGNORE INTO session_speakers (session_id, speaker_id, position)"
-                " SELECT ?, id, ? FROM speakers WHERE key = ?",
-                self.links,
+                "INSERT OR IGNORE INTO session_speakers (session_id, speaker_id, position) VALUES (?, ?, ?)",
+                [(session_id, ids[key], position) for session_id, position, key in self.links],
             )
+
+
+def _speaker_ids(conn: sqlite3.Connection, keys: list[str]) -> dict[str, int]:
+    """Speaker ids by key, for those of ``keys`` that are stored."""
+    return {str(key): int(speaker_id) for key, speaker_id in conn.execute(_SPEAKER_IDS, [_json_list(keys)])}
 
 
 def next_session_id(db: Db) -> int:

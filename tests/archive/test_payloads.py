@@ -49,6 +49,22 @@ def test_a_change_points_at_a_new_payload_and_history_keeps_the_old(archive: Arc
     assert one(archive, "SELECT count(DISTINCT payload_id) FROM session_rows") == 1
 
 
+def test_many_new_payloads_of_a_page_are_stored_and_indexed_as_one_by_one(archive: Archive) -> None:
+    talks = [session(f"t{n}", f"Talk {n} on clouds", speakers=[f"Speaker {n}"]) for n in range(7)]
+    archive.record_page(fetch(PAGES[0], b"1", fetched_at=at(1)), sessions=[KEYNOTE])  # one: straight in
+    archive.record_page(fetch(PAGES[1], b"2", fetched_at=at(2)), sessions=[KEYNOTE, *talks])  # seven: staged
+    rows = archive.db.execute("SELECT id, hash, title FROM session_payloads ORDER BY id").fetchall()
+    assert [(i, t) for i, _, t in rows] == [(1, "Opening Keynote"), *((n + 2, f"Talk {n} on clouds") for n in range(7))]
+    assert [h for _, h, _ in rows][1:] == [payload_hash([t["title"], f'["Speaker {n}"]', None, None,
+                                                        t["timezone"], None, None, None, None, None])
+                                           for n, t in enumerate(talks)]
+    assert one(archive, "SELECT count(*) FROM sessions_fts") == 8
+    archive.db.execute("INSERT INTO sessions_fts(sessions_fts) VALUES ('integrity-check')")
+    assert sorted(s["uid"] for s in archive.search("clouds")) == [f"t{n}" for n in range(7)]
+    assert one(archive, "SELECT count(*) FROM temp.new_payloads") == 0  # nothing left staged
+    assert archive.check() == []
+
+
 def test_payloads_are_immutable(archive: Archive) -> None:
     archive.record_page(fetch(PAGES[0], b"1", fetched_at=at(1)), sessions=[KEYNOTE])
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):

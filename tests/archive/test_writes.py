@@ -56,3 +56,25 @@ def test_a_changed_speaker_list_is_relinked_and_the_same_values_write_nothing(ar
         ("a", 4, None), ("b", 3, None)
     ]
     assert archive.check() == []
+
+
+def test_change_fields_keeps_old_and_new_values_for_the_first_few_changes_only(archive: Archive) -> None:
+    talks = [session(s, f"Talk {s}", room="Hall A") for s in "abcd"]
+    added = archive.record_page(fetch(URL, b"s1", fetched_at=at(1)), sessions=talks, change_fields=2)
+    assert [("fields" in c, c["kind"], c["uid"], c["title"]) for c in added["changes"]] == [
+        (True, "added", "a", "Talk a"), (True, "added", "b", "Talk b"),
+        (False, "added", "c", "Talk c"), (False, "added", "d", "Talk d"),
+    ]
+    assert added["changes"][2] == {"kind": "added", "uid": "c", "title": "Talk c", "page": URL, "fetched_at": at(1)}
+    moved = [dict(t, room="Hall B") for t in talks[:2]]
+    result = archive.record_page(fetch(URL, b"s2", fetched_at=at(2)), sessions=moved, change_fields=1)
+    assert [(c["kind"], c["uid"], sorted(c.get("fields", {}))) for c in result["changes"]] == [
+        ("changed", "a", ["room"]), ("changed", "b", []), ("removed", "c", []), ("removed", "d", [])
+    ]
+    assert "fields" not in result["changes"][3]
+    # What is stored does not depend on it: versions and history as ever.
+    assert rows(archive, "SELECT uid, version, removed_at IS NULL FROM sessions ORDER BY id") == [
+        ("a", 2, 1), ("b", 2, 1), ("c", 2, 0), ("d", 2, 0)
+    ]
+    full = archive.record_page(fetch(URL, b"s3", fetched_at=at(3)), sessions=talks)  # default: every record whole
+    assert all("fields" in c for c in full["changes"]) and len(full["changes"]) == 4
