@@ -9,6 +9,7 @@ A body that does not shrink is kept as it is (encoding 'identity').
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import Any
 
 import zstandard
@@ -23,9 +24,21 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Making a compressor costs ~10 us a body: one per thread (they are not thread-safe), reused.
+_local = threading.local()
+
+
+def _packer() -> zstandard.ZstdCompressor:
+    if not hasattr(_local, "packer"):
+        _local.packer = zstandard.ZstdCompressor(level=LEVEL)
+    packer: zstandard.ZstdCompressor = _local.packer
+    return packer
+
+
 def encode(data: bytes, level: int = LEVEL) -> tuple[str, bytes]:
     """(encoding, stored bytes) for a body."""
-    packed = zstandard.ZstdCompressor(level=level).compress(data)
+    packer = _packer() if level == LEVEL else zstandard.ZstdCompressor(level=level)
+    packed = packer.compress(data)
     return ("zstd", packed) if len(packed) < len(data) else ("identity", data)
 
 

@@ -9,6 +9,7 @@ as zstd-compressed JSON: a schedule page's URLs share long prefixes.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 
 import zstandard
@@ -17,6 +18,8 @@ from archive.errors import ArchiveError
 
 # Links are small and read back on every re-crawl: speed over the last few bytes.
 LEVEL = 3
+# A compressor costs more to make (~9 us) than a page's links to compress: one per thread, reused.
+_local = threading.local()
 
 
 def pack_links(links: Sequence[str]) -> bytes:
@@ -24,7 +27,10 @@ def pack_links(links: Sequence[str]) -> bytes:
     if isinstance(links, str) or not all(isinstance(link, str) for link in links):
         raise ArchiveError("page links must be a list of URLs", hint="pass links as a list of strings")
     text = json.dumps(list(links), ensure_ascii=False, separators=(",", ":"))
-    return zstandard.ZstdCompressor(level=LEVEL).compress(text.encode())
+    if not hasattr(_local, "packer"):
+        _local.packer = zstandard.ZstdCompressor(level=LEVEL)
+    packer: zstandard.ZstdCompressor = _local.packer
+    return packer.compress(text.encode())
 
 
 def unpack_links(stored: bytes) -> list[str]:
