@@ -30,7 +30,7 @@ from scraper.fetch import Fetcher, FetchRequest, FetchSettings
 from scraper.links import extract_links
 from scraper.models import Document, FetchResult, ParseResult
 from scraper.politeness import host_key
-from scraper.report import CrawlSummary, PageReport
+from scraper.report import SAMPLE, CrawlSummary, PageReport
 
 __all__ = ["Crawl", "CrawlSummary", "PageJob", "PageReport", "canonical", "is_due", "matches"]
 
@@ -237,7 +237,8 @@ class Crawl:
         found = [*parsed.links, *(s.url for s in parsed.sessions if s.url)]
         outcome = self.archive.record_page(record, sessions=None if same_body else sessions,
                                            event=parsed.event_name, parser=parsed.parser,
-                                           links=followable([*anchors, *found]) if following else None)
+                                           links=followable([*anchors, *found]) if following else None,
+                                           change_fields=None if self.keep_changes else SAMPLE)
         self._follow(job, found)
         for warning in parsed.warnings:
             log.info("%s: %s", job.url, warning)
