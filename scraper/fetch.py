@@ -11,8 +11,6 @@ all within a total time budget. Errors are :mod:`scraper.errors` types, never re
 from __future__ import annotations
 
 import logging
-import math
-import random
 import threading
 import time
 from concurrent.futures import Future
@@ -22,13 +20,13 @@ from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception
+from tenacity import Retrying, retry_if_exception
 
 from scraper.addresses import require_public
+from scraper.attempt import FetchCall
 from scraper.encoding import sniff
 from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
 from scraper.fetchspec import (  # re-exported: callers import these from scraper.fetch
-    ACCEPT,
     DEFAULT_USER_AGENT,
     REDIRECT_STATUSES,
     RETRY_STATUSES,
@@ -72,38 +70,6 @@ class _Response:
     location: str | None = None
 
 
-class _Call:
-    """The state of one fetch in progress: settings, budget, attempts, the reserved slot."""
-
-    def __init__(self, request: FetchRequest, settings: FetchSettings, reserved: Slot | None) -> None:
-        self.request = request
-        self.settings = settings
-        self.reserved = reserved
-        self.started: float | None = None  # the budget starts with the first request
-        self.attempts = 0
-        self.headers = {"User-Agent": settings.agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
-        if request.etag:
-            self.headers["If-None-Match"] = request.etag
-        if request.last_modified:
-            self.headers["If-Modified-Since"] = request.last_modified
-
-    @property
-    def deadline(self) -> float:
-        return math.inf if self.started is None else self.started + self.settings.total_timeout
-
-    def elapsed(self) -> float:
-        return 0.0 if self.started is None else time.monotonic() - self.started
-
-    def timeout(self) -> float:
-        """This request's connect/read timeout: the setting, cut to what the budget has left."""
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TransientFetchError(f"{self.request.url}: total_timeout of "
-                                      f"{self.settings.total_timeout:g} s used up", url=self.request.url,
-                                      hint="the server is slow; raise total_timeout or try later")
-        return min(self.settings.timeout, left)
-
-
 class Fetcher:
     """Fetch URLs synchronously (:meth:`fetch`) or on the worker pool (:meth:`submit`)."""
 
@@ -124,7 +90,9 @@ class Fetcher:
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
               settings: FetchSettings | None = None) -> FetchResult:
         """Fetch ``url`` now, in this thread, pacing and robots included. Raises FetchError."""
-        return self._run(FetchRequest(url, etag, last_modified, settings), None)
+        request = FetchRequest(url, etag, last_modified, settings)
+        check_url(url)
+        return self._run(request, None)
 
     def submit(self, request: FetchRequest) -> Future[FetchResult]:
         """Queue ``request`` for the worker pool; the future gives a FetchResult or raises FetchError."""
@@ -166,18 +134,29 @@ class Fetcher:
             return self._dispatcher
 
     def _run(self, request: FetchRequest, reserved: Slot | None) -> FetchResult:
-        call = _Call(request, request.settings or self.settings, reserved)
+        """One fetch (its URL already checked), retried by tenacity when an attempt fails."""
+        call = FetchCall(request, request.settings or self.settings, reserved)
         try:
-            check_url(request.url)
-            retrying = Retrying(
-                stop=lambda rs: self._stop(call, rs),
-                wait=lambda rs: self._wait(call, rs),
-                retry=retry_if_exception(lambda exc: self._worth_retry(call, exc)),
-                sleep=self._sleep,
-                before_sleep=lambda rs: self._log_retry(call, rs),
-                reraise=True,
-            )
-            result: FetchResult = retrying(self._attempt, call)
+            try:
+                return self._attempt(call)
+            except TransientFetchError as exc:
+                if not call.worth_retry(exc):
+                    raise
+                first_failure: TransientFetchError | None = exc
+            # Most fetches succeed at once and skip tenacity's machinery (a tenth of a 304's
+            # cost). After a failure, tenacity takes over from the start: its first attempt
+            # replays the failure just seen, so waits and stops count exactly as before.
+
+            def attempt() -> FetchResult:
+                nonlocal first_failure
+                if first_failure is not None:
+                    seen, first_failure = first_failure, None
+                    raise seen
+                return self._attempt(call)
+
+            retrying = Retrying(stop=call.stop, wait=call.wait, retry=retry_if_exception(call.worth_retry),
+                                sleep=self._sleep, before_sleep=call.log_retry, reraise=True)
+            result: FetchResult = retrying(attempt)
             return result
         except FetchError as exc:
             exc.url = exc.url or request.url
@@ -189,42 +168,14 @@ class Fetcher:
             if call.reserved is not None:
                 self.pacer.release(call.reserved, used=False)
 
-    @staticmethod
-    def _worth_retry(call: _Call, exc: BaseException) -> bool:
-        if not isinstance(exc, TransientFetchError):
-            return False
-        return exc.retry_after is None or exc.retry_after <= call.settings.max_retry_wait
-
-    @staticmethod
-    def _wait(call: _Call, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(exc, TransientFetchError) and exc.retry_after is not None:
-            return exc.retry_after
-        ceiling = min(call.settings.max_retry_wait, call.settings.backoff * 2 ** (state.attempt_number - 1))
-        return random.uniform(0.0, ceiling)  # full jitter: spreads retries from many clients
-
-    @staticmethod
-    def _stop(call: _Call, state: RetryCallState) -> bool:
-        """Out of attempts, or the next wait would end past the total budget."""
-        if state.attempt_number > call.settings.retries:
-            return True
-        return time.monotonic() + state.upcoming_sleep >= call.deadline
-
     def _sleep(self, seconds: float) -> None:
         if self._closing.wait(seconds):
             raise TransientFetchError("the fetcher was closed while waiting to retry",
                                       hint="run the crawl again to fetch what was left")
 
-    @staticmethod
-    def _log_retry(call: _Call, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        reason = exc.message if isinstance(exc, FetchError) else repr(exc)
-        log.info("%s; retry %d of %d in %.2f s", reason, state.attempt_number, call.settings.retries,
-                 state.upcoming_sleep)
-
     # --- one attempt: a redirect chain --------------------------------------------------------
 
-    def _attempt(self, call: _Call) -> FetchResult:
+    def _attempt(self, call: FetchCall) -> FetchResult:
         call.attempts += 1
         url, settings = call.request.url, call.settings
         for hops in range(settings.max_redirects + 1):
@@ -243,7 +194,7 @@ class Fetcher:
                                   f"redirects (last to {url})", url=call.request.url, status=response.status,
                                   hint="the site redirects in a loop; raise max_redirects if it is real")
 
-    def _result(self, call: _Call, response: _Response) -> FetchResult:
+    def _result(self, call: FetchCall, response: _Response) -> FetchResult:
         url, status = call.request.url, response.status
         if status == 304 or 200 <= status < 300:
             content_type = response.headers.get("Content-Type") or response.headers.get("content-type")
@@ -278,7 +229,7 @@ class Fetcher:
         hint = hints.get(status, "the server rejected the request; retrying will not help")
         raise PermanentFetchError(what, url=url, status=status, hint=hint)
 
-    def _check_robots(self, call: _Call, url: str) -> None:
+    def _check_robots(self, call: FetchCall, url: str) -> None:
         parts = urlsplit(url)
         origin = origin_of(parts)
         rules = self.robots.rules(origin, lambda o: self._load_robots(call, o, host_key(parts)))
@@ -287,7 +238,7 @@ class Fetcher:
                                       hint="the site asks crawlers to stay away; set obey_robots = false for "
                                            "this target only if you have permission")
 
-    def _load_robots(self, call: _Call, origin: str, host: str) -> RobotsRules:
+    def _load_robots(self, call: FetchCall, origin: str, host: str) -> RobotsRules:
         url = f"{origin}/robots.txt"
         started = call.started
         try:
@@ -318,7 +269,7 @@ class Fetcher:
 
     # --- one request --------------------------------------------------------------------------
 
-    def _slot(self, call: _Call, host: str) -> Slot:
+    def _slot(self, call: FetchCall, host: str) -> Slot:
         if call.reserved is not None and call.reserved.host == host:
             slot, call.reserved = call.reserved, None
             return slot
@@ -333,7 +284,7 @@ class Fetcher:
                                       hint="lower delay_per_host or raise total_timeout")
         return got
 
-    def _exchange(self, call: _Call, url: str, *, cap: int, truncate: bool) -> _Response:
+    def _exchange(self, call: FetchCall, url: str, *, cap: int, truncate: bool) -> _Response:
         """One GET of ``url`` in the host's pacing slot, body read within ``cap`` bytes."""
         slot = self._slot(call, host_key(urlsplit(url)))
         try:
@@ -366,13 +317,13 @@ class Fetcher:
             self.pacer.release(slot)
 
     @staticmethod
-    def _out_of_time(call: _Call, url: str) -> TransientFetchError:
+    def _out_of_time(call: FetchCall, url: str) -> TransientFetchError:
         """The watchdog cut a response that outlived the budget (a slow drip, say)."""
         return TransientFetchError(f"{url}: total_timeout of {call.settings.total_timeout:g} s ran out during the "
                                    "request (the server sends too slowly)", url=call.request.url,
                                    hint="the server is slow; raise total_timeout or try later")
 
-    def _read(self, call: _Call, response: requests.Response, cap: int, truncate: bool) -> _Response:
+    def _read(self, call: FetchCall, response: requests.Response, cap: int, truncate: bool) -> _Response:
         received = datetime.now(UTC)
         status, headers = response.status_code, dict(response.headers)
         clean = False
