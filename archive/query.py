@@ -203,7 +203,8 @@ def changes(
 
 
 _FETCH_COLUMNS = (
-    "f.id AS fetch_id, f.fetched_at, f.status, f.not_modified, f.final_url, f.attempts, f.elapsed_ms,"
+    "f.id AS fetch_id, f.fetched_at, f.status, f.not_modified, coalesce(f.final_url, p.url) AS final_url,"
+    " f.attempts, f.elapsed_ms,"
     " f.error_class, f.error, f.body_sha256, b.size, f.media_type, f.parser, f.parse_error, f.run_id,"
     " (SELECT count(*) FROM version_rows v WHERE v.fetch_id = f.id) AS versions"
 )
@@ -212,8 +213,8 @@ _FETCH_COLUMNS = (
 def _fetches(db: Db, page_id: int) -> list[dict[str, Any]]:
     fetches = _rows(
         db,
-        f"SELECT {_FETCH_COLUMNS} FROM fetches f LEFT JOIN bodies b ON b.sha256 = f.body_sha256"
-        " WHERE f.page_id = ? ORDER BY f.fetched_at, f.id",
+        f"SELECT {_FETCH_COLUMNS} FROM fetches f JOIN pages p ON p.id = f.page_id"
+        " LEFT JOIN bodies b ON b.sha256 = f.body_sha256 WHERE f.page_id = ? ORDER BY f.fetched_at, f.id",
         [page_id],
     )
     for fetch in fetches:

@@ -73,6 +73,12 @@ def _text(fetch: Mapping[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _redirected_to(fetch: Mapping[str, Any], url: str) -> str | None:
+    """``final_url`` as stored: NULL when the page's own URL answered (most fetches; ~70 bytes each)."""
+    final = _text(fetch, "final_url")
+    return None if final == url else final
+
+
 def _int(fetch: Mapping[str, Any], key: str) -> int | None:
     value = fetch.get(key)
     if value is None:
@@ -122,7 +128,7 @@ def record_page(
             _int(fetch, "run_id"),
             fetched_at,
             _int(fetch, "status"),
-            _text(fetch, "final_url"),
+            _redirected_to(fetch, url),
             pack_headers(headers) if headers else None,
             _int(fetch, "attempts"),
             _int(fetch, "elapsed_ms"),

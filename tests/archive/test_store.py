@@ -459,3 +459,14 @@ def test_round_trip_and_a_refetch_of_the_same_sessions_changes_nothing(
             for sent in sessions:
                 assert changed_fields(canonical(sent)[1], stored[sent["uid"]]) == []
         assert archive.check() == []
+
+
+def test_final_url_is_stored_only_for_a_redirect_and_always_reported(archive: Archive) -> None:
+    url = "https://summit.example/schedule"
+    archive.record_page(fetch(url, ics(BASE).encode(), fetched_at="2026-04-01T09:00:00+00:00"))
+    archive.record_page(fetch(url, ics(changed()).encode(), fetched_at="2026-04-08T09:00:00+00:00",
+                              final_url="https://summit.example/2026/schedule"))
+    stored = [row[0] for row in archive.db.execute("SELECT final_url FROM fetches ORDER BY id").fetchall()]
+    assert stored == [None, "https://summit.example/2026/schedule"]
+    reported = [s["final_url"] for s in archive.snapshots(url)]
+    assert reported == [url, "https://summit.example/2026/schedule"]
