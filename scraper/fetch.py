@@ -47,7 +47,7 @@ from scraper.politeness import (
     origin_of,
 )
 from scraper.response import ERROR_BODY_BYTES, read_body, request_error, retry_after_seconds
-from scraper.transport import Watchdog, new_session
+from scraper.transport import Watchdog, new_session, send_get
 
 __all__ = ["DEFAULT_USER_AGENT", "RETRY_STATUSES", "SCHEMES", "FetchRequest", "FetchSettings", "Fetcher",
            "check_url"]
@@ -295,8 +295,11 @@ class Fetcher:
             with self._watchdog.watch(call.deadline) as deadline:
                 try:
                     try:
-                        response = session.get(url, headers=call.headers, stream=True, allow_redirects=False,
-                                               timeout=(timeout, timeout))
+                        if session.trust_env:  # proxies or netrc to consult: requests' full path
+                            response = session.get(url, headers=call.headers, stream=True, allow_redirects=False,
+                                                   timeout=(timeout, timeout))
+                        else:
+                            response = send_get(session, url, call.headers, timeout)
                     except (requests.RequestException, ValueError) as exc:
                         raise request_error(exc, url, call.request.url) from exc
                     except OSError as exc:  # a setting of ours, not the server: a missing CA bundle, say

@@ -26,6 +26,7 @@ from urllib.request import getproxies
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -243,3 +244,20 @@ def new_session(workers: int, *, public_only: bool) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def send_get(session: requests.Session, url: str, headers: dict[str, str], timeout: float) -> requests.Response:
+    """``session.get(url, stream=True, allow_redirects=False)`` for a session with ``trust_env`` off.
+
+    Session.request merges the request's settings with the session's and the environment's
+    on every call (a third of requests' own cost per 304 here: its runtime Protocol checks
+    alone are ~15 us each). With nothing to find in the environment, what remains is the
+    session's headers, cookies and hooks, applied here directly; send() still stores the
+    response's cookies in the session.
+    """
+    merged = CaseInsensitiveDict(session.headers)
+    merged.update(headers)
+    prepared = requests.PreparedRequest()
+    prepared.prepare(method="GET", url=url, headers=merged, cookies=session.cookies, hooks=session.hooks)
+    return session.send(prepared, stream=True, allow_redirects=False, timeout=(timeout, timeout),
+                        proxies=session.proxies)

@@ -462,3 +462,17 @@ def test_settings_merge_overrides_and_refuse_unknown_keys() -> None:
                 {"timeout": 0}, {"max_bytes": 0}):
         with pytest.raises(ConfigError):
             base.merged(bad)
+
+
+def test_cookies_a_site_sets_are_sent_back_and_headers_are_ours(server: LoopbackServer, fetcher: Fetcher) -> None:
+    """A consent or session cookie set by the first response goes with the next request."""
+    def set_cookie(req: BaseHTTPRequestHandler) -> None:
+        send(req, 200, b"<p>welcome</p>", headers={"Set-Cookie": "consent=yes; Path=/"})
+
+    server.routes["/first"] = set_cookie
+    server.add_page("/second", "<p>schedule</p>")
+    fetcher.fetch(server.url("/first"))
+    fetcher.fetch(server.url("/second"))
+    first, second = server.requests[-2]["headers"], server.requests[-1]["headers"]
+    assert "Cookie" not in first and second.get("Cookie") == "consent=yes"
+    assert second["User-Agent"] == DEFAULT_USER_AGENT and "gzip" in second["Accept-Encoding"]
