@@ -4,7 +4,8 @@ curl fetches every page of the served site with ``--parallel`` (one process, no 
 bodies to /dev/null): the network-and-server ceiling for pages/s. sha256 and zstd (at
 the archive's level and at level 3) run over the same bytes: what content addressing
 and body compression cost per MB at best. And the floor of a re-crawl through requests
-(bench/requests_floor.py): conditional GETs alone, in a process of their own.
+(bench/requests_floor.py): conditional GETs alone, in a process of their own, through
+requests and through urllib3 beneath it.
 """
 
 from __future__ import annotations
@@ -45,25 +46,30 @@ def curl_rows(workdir: Path, site: Site, runs: int = 3) -> list[Row]:
 
 
 def requests_floor_rows(workdir: Path, db: Path, threads: int, first_crawl_rate: float, runs: int = 3) -> list[Row]:
-    """Conditional GETs of every page schedarc archived in ``db``, through requests alone.
+    """Conditional GETs of every page schedarc archived in ``db``, through requests alone, then urllib3 alone.
 
-    Beside it, that rate over schedarc's first-crawl rate: the most a re-crawl through
-    requests could score on the "re-crawl / first crawl" measure on this machine.
+    Beside each, that rate over schedarc's first-crawl rate: the most a re-crawl through
+    that client could score on the "re-crawl / first crawl" measure on this machine.
     """
     with sqlite3.connect(db) as conn:
         pages = conn.execute("SELECT url, coalesce(etag, ''), coalesce(last_modified, '') FROM pages").fetchall()
     listing = workdir / "revalidate.tsv"
     listing.write_text("".join(f"{url}\t{etag}\t{modified}\n" for url, etag, modified in pages))
-    argv = [sys.executable, "-m", "bench.requests_floor", str(listing), str(threads)]
-    results = [run_process(argv, cwd=Path(__file__).resolve().parents[1]).check() for _ in range(runs)]
-    not_modified = results[-1].stdout.split()[0]
-    wall = median_of([r.wall for r in results])
-    rate = len(pages) / wall
-    return [Row(SECTION, f"requests alone: {len(pages)} conditional GETs, {threads} threads, whole process",
-                f"{fmt(rate)} pages/s ({fmt(wall, 2)} s wall, {fmt(median_of([r.cpu for r in results]), 2)}"
-                f" s CPU, {fmt(median_of([r.rss_mb for r in results]))} MiB peak RSS), {not_modified} x 304"),
-            Row(SECTION, "requests-alone re-crawl / schedarc first crawl pages/s (the re-crawl ratio's ceiling)",
-                f"{rate / first_crawl_rate:.2f}x")]
+    rows = []
+    for client, note in (("requests", "the re-crawl ratio's ceiling through requests"),
+                         ("urllib3", "the ceiling below requests' layer")):
+        argv = [sys.executable, "-m", "bench.requests_floor", str(listing), str(threads), client]
+        results = [run_process(argv, cwd=Path(__file__).resolve().parents[1]).check() for _ in range(runs)]
+        not_modified = results[-1].stdout.split()[0]
+        wall = median_of([r.wall for r in results])
+        rate = len(pages) / wall
+        rows += [Row(SECTION, f"{client} alone: {len(pages)} conditional GETs, {threads} threads, keep-alive, "
+                              "whole process",
+                     f"{fmt(rate)} pages/s ({fmt(wall, 2)} s wall, {fmt(median_of([r.cpu for r in results]), 2)}"
+                     f" s CPU, {fmt(median_of([r.rss_mb for r in results]))} MiB peak RSS), {not_modified} x 304"),
+                 Row(SECTION, f"{client}-alone re-crawl / schedarc first crawl pages/s ({note})",
+                     f"{rate / first_crawl_rate:.2f}x")]
+    return rows
 
 
 def _compress_all(packer: zstandard.ZstdCompressor, bodies: list[bytes]) -> list[bytes]:

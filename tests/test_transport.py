@@ -74,6 +74,44 @@ def test_serving_after_expiry_cuts_at_once() -> None:
         theirs.close()
 
 
+def _cut_within(watchdog: Watchdog, seconds: float) -> bool:
+    """Watch a blocked read limited to ``seconds``: whether the watchdog cut it (in this thread)."""
+    ours, theirs = socket.socketpair()
+    try:
+        ours.settimeout(10.0)  # a watchdog that never wakes fails the test instead of hanging it
+        with watchdog.watch(time.monotonic() + seconds) as deadline:
+            deadline.serve(Conn(ours))
+            try:
+                cut = ours.recv(1) == b""
+            except TimeoutError:
+                cut = False
+        return cut and deadline.expired
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_sooner_deadline_wakes_a_watchdog_asleep_until_a_later_one() -> None:
+    watchdog = Watchdog()
+    try:
+        with watchdog.watch(time.monotonic() + 60.0) as long_one:
+            time.sleep(0.1)  # the watchdog now sleeps until the 60 s deadline
+            assert _cut_within(watchdog, 0.2)
+        assert not long_one.expired
+    finally:
+        watchdog.close()
+
+
+def test_later_deadlines_are_cut_though_they_do_not_wake_the_watchdog() -> None:
+    watchdog = Watchdog()
+    try:
+        with watchdog.watch(time.monotonic() + 0.1):
+            time.sleep(0.05)  # asleep until 0.1 s; the next deadline is later and sends no wake-up
+            assert _cut_within(watchdog, 0.3)
+    finally:
+        watchdog.close()
+
+
 def test_no_deadline_no_watch() -> None:
     watchdog = Watchdog()
     with watchdog.watch(float("inf")) as deadline:
