@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import SplitResult
@@ -169,10 +169,24 @@ class Pacer:
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.condition = threading.Condition()
+        self.lock = threading.RLock()
+        self.condition = threading.Condition(self.lock)
         self._clock = clock
         self._hosts: dict[str, _Host] = {}
         self._closed = False
+        # Conditions on ``lock`` (a Dispatcher's idle workers) woken once per change, beside
+        # ``condition``'s waiters, who are all woken.
+        self._listeners: list[threading.Condition] = []
+
+    def listen(self, condition: threading.Condition) -> None:
+        """Wake one waiter of ``condition`` (made on :attr:`lock`) whenever a host may have become ready."""
+        with self.lock:
+            self._listeners.append(condition)
+
+    def _changed(self) -> None:
+        self.condition.notify_all()
+        for listener in self._listeners:
+            listener.notify()
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
@@ -224,7 +238,7 @@ class Pacer:
                 return None
             finally:
                 state.waiters -= 1
-                self.condition.notify_all()
+                self._changed()
 
     def release(self, slot: Slot, *, used: bool = True) -> None:
         """Give a slot back; ``used=False`` when no request was made, so it costs no delay."""
@@ -236,20 +250,20 @@ class Pacer:
             state.in_flight -= 1
             if not used and state.last_start == slot.started:
                 state.last_start = slot.previous_start
-            self.condition.notify_all()
+            self._changed()
 
     def hold(self, host: str, seconds: float) -> None:
         """No new request to ``host`` for ``seconds`` (the server asked, e.g. by Retry-After)."""
         with self.condition:
             state = self._host(host)
             state.hold_until = max(state.hold_until, self._clock() + seconds)
-            self.condition.notify_all()
+            self._changed()
 
     def set_floor(self, host: str, seconds: float) -> None:
         """The smallest delay between request starts to ``host`` (its robots.txt Crawl-delay)."""
         with self.condition:
             self._host(host).floor = max(0.0, seconds)
-            self.condition.notify_all()
+            self._changed()
 
     def delay_for(self, host: str, delay: float) -> float:
         """The spacing ``host`` gets for a requested ``delay``, after Crawl-delay."""
@@ -261,6 +275,8 @@ class Pacer:
         with self.condition:
             self._closed = True
             self.condition.notify_all()
+            for listener in self._listeners:
+                listener.notify_all()
 
 
 # --- dispatching --------------------------------------------------------------------------------
@@ -277,51 +293,60 @@ class _Job:
 
 
 class Dispatcher:
-    """A pool of ``workers`` threads fed only with jobs whose host can take a request now.
+    """``workers`` threads that each take the oldest job whose host can take a request now.
 
     Each job receives the :class:`Slot` reserved for its first request and must release
     it (:meth:`Pacer.release`); the dispatcher releases it, unused, if the job did not.
     Among ready hosts the oldest job goes first.
+
+    Workers take jobs themselves: a busy worker goes from one job to the next without a
+    hand-off, and an idle one sleeps until a job is submitted or a host's slot frees
+    (one worker woken per event, not all of them), so a request costs no thread switch
+    beyond the one that brings its result back.
     """
 
     def __init__(self, pacer: Pacer, workers: int, name: str = "schedarc-fetch") -> None:
         self._pacer = pacer
-        self._cond = pacer.condition
-        self._workers = workers
-        self._idle = workers
+        self._lock = pacer.lock
+        self._work = threading.Condition(pacer.lock)  # idle workers wait here
+        pacer.listen(self._work)
         self._queues: dict[str, deque[_Job]] = {}
         self._seq = itertools.count()
         self._closed = False
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
-        self._thread = threading.Thread(target=self._loop, name=f"{name}-dispatch", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._serve, name=f"{name}-{number}", daemon=True)
+                         for number in range(max(1, workers))]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, host: str, delay: float, concurrency: int, run: Callable[[Slot], T]) -> Future[T]:
         future: Future[T] = Future()
-        with self._cond:
+        with self._lock:
             if self._closed:
                 raise RuntimeError("cannot submit to a closed Fetcher")
             job = _Job(next(self._seq), host, delay, concurrency, run, future)
             self._queues.setdefault(host, deque()).append(job)
-            self._cond.notify_all()
+            self._work.notify()
         return future
 
     def pending(self) -> int:
-        with self._cond:
+        with self._lock:
             return sum(len(q) for q in self._queues.values())
 
     def close(self, *, wait: bool = True) -> None:
-        """Cancel jobs not yet started, stop dispatching, and (optionally) wait for running ones."""
-        with self._cond:
+        """Cancel jobs not yet started, stop taking jobs, and (optionally) wait for running ones."""
+        with self._lock:
             self._closed = True
             for queue in self._queues.values():
                 for job in queue:
                     job.future.cancel()
                     job.future.set_running_or_notify_cancel()  # wakes wait()/as_completed()
             self._queues.clear()
-            self._cond.notify_all()
-        self._thread.join()
-        self._pool.shutdown(wait=wait)
+            self._work.notify_all()
+        if wait:
+            current = threading.current_thread()
+            for thread in self._threads:
+                if thread is not current:
+                    thread.join()
 
     def _next_ready(self) -> tuple[_Job, Slot] | float:
         """The oldest job whose host has a slot now (slot reserved), else seconds to wait."""
@@ -337,22 +362,25 @@ class Dispatcher:
             soonest = min(soonest, got)
         return soonest
 
-    def _loop(self) -> None:
-        with self._cond:
+    def _take(self) -> tuple[_Job, Slot] | None:
+        """Block until a job can start (its slot reserved); None once closed."""
+        with self._lock:
             while not self._closed:
-                if self._idle == 0 or not self._queues:
-                    self._cond.wait()
-                    continue
-                ready = self._next_ready()
+                ready = self._next_ready() if self._queues else math.inf
                 if isinstance(ready, float):
-                    self._cond.wait(None if math.isinf(ready) else ready)
+                    self._work.wait(None if math.isinf(ready) else ready)
                     continue
                 job, slot = ready
-                if not job.future.set_running_or_notify_cancel():
-                    self._pacer.release(slot, used=False)
-                    continue
-                self._idle -= 1
-                self._pool.submit(self._run, job, slot)
+                if job.future.set_running_or_notify_cancel():
+                    if self._queues:
+                        self._work.notify()  # more may be ready: an idle worker looks
+                    return job, slot
+                self._pacer.release(slot, used=False)
+            return None
+
+    def _serve(self) -> None:
+        while (taken := self._take()) is not None:
+            self._run(*taken)
 
     def _run(self, job: _Job, slot: Slot) -> None:
         try:
@@ -361,6 +389,3 @@ class Dispatcher:
             job.future.set_exception(exc)
         finally:
             self._pacer.release(slot, used=False)
-            with self._cond:
-                self._idle += 1
-                self._cond.notify_all()

@@ -334,3 +334,50 @@ def test_dispatcher_runs_ready_hosts_first_and_releases_unused_slots() -> None:
         assert isinstance(pacer.try_acquire("h:80", 0.0, 1), Slot)  # every slot came back
     finally:
         dispatcher.close()
+
+
+def test_a_slot_freed_mid_job_starts_the_hosts_next_job_on_an_idle_worker() -> None:
+    pacer = Pacer()
+    dispatcher = Dispatcher(pacer, workers=2)
+    second_started = threading.Event()
+    try:
+        def first(slot: Slot) -> bool:
+            time.sleep(0.2)  # the other worker has looked, found the host busy, and sleeps
+            pacer.release(slot)  # done with the host (a retry's back-off, say), still running
+            return second_started.wait(5)  # True only if the idle worker took the next job meanwhile
+
+        def second(slot: Slot) -> bool:
+            second_started.set()
+            return True
+
+        one = dispatcher.submit("h:80", 0.0, 1, first)
+        two = dispatcher.submit("h:80", 0.0, 1, second)
+        assert one.result(10) is True and two.result(10) is True
+    finally:
+        dispatcher.close()
+
+
+def test_many_idle_workers_run_a_burst_of_jobs_on_many_hosts() -> None:
+    pacer = Pacer()
+    dispatcher = Dispatcher(pacer, workers=8)
+    try:
+        running = 0
+        most = 0
+        lock = threading.Lock()
+
+        def job(slot: Slot) -> str:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+            return slot.host
+
+        time.sleep(0.05)  # every worker idle
+        futures = [dispatcher.submit(f"h{i % 4}:80", 0.0, 2, job) for i in range(40)]
+        assert sorted(f.result(10) for f in futures) == sorted(f"h{i % 4}:80" for i in range(40))
+        assert most == 8  # four hosts, two each: every worker busy at once
+    finally:
+        dispatcher.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from typing import TypeAlias
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.etree
@@ -18,7 +19,7 @@ import lxml.etree
 from scraper.errors import ParseError
 from scraper.models import Document
 
-Element = lxml.etree._Element
+Element: TypeAlias = lxml.etree._Element
 
 #: Pages above this many characters are refused: lxml needs several times the page
 #: size in memory, and no real schedule page comes near it.
@@ -151,7 +152,7 @@ def block_text(element: Element) -> str:
 
 def _block_parts(element: Element, depth: int) -> str:
     if depth > 100:  # absurd nesting: flatten the rest rather than recurse further
-        return lxml.etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+        return str(lxml.etree.tostring(element, method="text", encoding="unicode", with_tail=False))
     parts = [element.text or ""]
     for child in element:
         tag = child.tag
@@ -193,12 +194,12 @@ def by_id(root: Element, ident: str) -> Element | None:
     # spans the whole document, so its answer stands only when it is the element sought.
     if ident and not any(ch.isspace() for ch in ident):
         indexed = _ID_INDEX(root, ident=ident)
-        if isinstance(indexed, list) and indexed and isinstance(indexed[0], Element):
+        if isinstance(indexed, list) and indexed and isinstance(indexed[0], lxml.etree._Element):
             node = indexed[0]
             if node.get("id") == ident and any(up is root for up in node.iterancestors()):
                 return node
     found = _BY_ID(root, ident=ident)
-    return found[0] if isinstance(found, list) and found and isinstance(found[0], Element) else None
+    return found[0] if isinstance(found, list) and found and isinstance(found[0], lxml.etree._Element) else None
 
 
 def base_url(doc: Document, root: Element | None = None) -> str:
