@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import urldefrag
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive import Archive
 from scraper.config import Config, Target
@@ -205,3 +208,17 @@ def test_matches_and_canonical() -> None:
     assert not matches("https://c.example/talk/7/x", several)
     assert not matches("https://x.example/", [])
     assert canonical("https://a.example/event/1#.UU8vJ") == "https://a.example/event/1"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="htps:/[]#?.a1 \t%", max_size=40) | st.from_regex(r"https?://[a-z.\[\]:0-9]+/[a-z/#?=]*"))
+def test_canonical_equals_urldefrag_of_the_stripped_url(url: str) -> None:
+    try:
+        expected: str | type[ValueError] = urldefrag(url.strip())[0]
+    except ValueError:
+        expected = ValueError
+    try:
+        got: str | type[ValueError] = canonical(url)
+    except ValueError:
+        got = ValueError
+    assert got == expected
