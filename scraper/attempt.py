@@ -8,12 +8,14 @@ import logging
 import math
 import random
 import time
-
-from tenacity import RetryCallState
+from typing import TYPE_CHECKING
 
 from scraper.errors import FetchError, TransientFetchError
 from scraper.fetchspec import ACCEPT, FetchRequest, FetchSettings
 from scraper.politeness import Slot
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 log = logging.getLogger("scraper.fetch")  # retries are the Fetcher's story; logged under its name
 

@@ -20,7 +20,6 @@ from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from tenacity import Retrying, retry_if_exception
 
 from scraper.addresses import require_public
 from scraper.attempt import FetchCall
@@ -153,6 +152,8 @@ class Fetcher:
                     seen, first_failure = first_failure, None
                     raise seen
                 return self._attempt(call)
+
+            from tenacity import Retrying, retry_if_exception  # only after a failure (~6 ms of start-up otherwise)
 
             retrying = Retrying(stop=call.stop, wait=call.wait, retry=retry_if_exception(call.worth_retry),
                                 sleep=self._sleep, before_sleep=call.log_retry, reraise=True)

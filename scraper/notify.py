@@ -12,7 +12,6 @@ import subprocess
 from typing import Any
 
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from scraper import __version__
 from scraper.config import Notify
@@ -73,6 +72,9 @@ def _post(url: str, payload: str, timeout: float, attempts: int, wait: float) ->
             raise _Retryable(f"webhook {url} answered {response.status_code}")
         if response.status_code >= 400:
             raise ValueError(f"webhook {url} answered {response.status_code}")
+
+    # Imported here: most crawls post no webhook, and every cron run would pay for it.
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
     retrying = Retrying(stop=stop_after_attempt(max(1, attempts)), wait=wait_exponential(multiplier=wait, max=30),
                         retry=retry_if_exception_type(_Retryable), reraise=True)

@@ -159,3 +159,10 @@ def test_start_up_loads_only_what_the_command_needs() -> None:
              " print(sorted(m for m in heavy if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_crawl_stack_loads_tenacity_only_when_a_fetch_is_retried() -> None:
+    # A cron re-crawl whose fetches all succeed at once never needs the retry machinery.
+    probe = "import sys, scraper.crawl, scraper.notify, scraper.cli_crawl; print('tenacity' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
