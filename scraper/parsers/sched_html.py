@@ -98,15 +98,15 @@ def _walk(root: markup.Element, base: str, scan: _Scan) -> None:
         found = node.get("class")
         if tag == "a":
             href = str(node.get("href") or "")
-            uid = sched_urls.event_id(href) if "event/" in href else None
-            if uid is None:
+            link = sched_urls.session_link(origin, base, href) if "event/" in href else None
+            if link is None:
                 continue
-            url = sched_urls.session_url(origin, base, href)
+            uid, url = link
             if url:
                 scan.links[url] = None
             if uid not in scan.seen and _is_session_anchor(node, str(found or "")):
                 scan.seen.add(uid)
-                current = _Draft(uid, url, markup.text_of(node), _session_title(node), scan.day, scan.slot)
+                current = _Draft(uid, url, _text_of(node), _session_title(node), scan.day, scan.slot)
                 scan.drafts.append(current)
             continue
         if found is None:
@@ -167,7 +167,7 @@ def _link_text(node: markup.Element) -> str | None:
 
 
 def _description(node: markup.Element, draft: _Draft) -> None:
-    draft.description = markup.block_text(node) or draft.description
+    draft.description = _block_text(node) or draft.description
 
 
 def _when(node: markup.Element, draft: _Draft) -> None:
@@ -210,25 +210,62 @@ _DETAILS: dict[str, Callable[[markup.Element, _Draft], None]] = {
 }
 
 
-def _take_detail(node: markup.Element, found: str, draft: _Draft) -> None:
-    """Give a detail block to ``draft`` when its class names one."""
-    handler = _kind(found)[0]
-    if handler is not None:
-        handler(node, draft)
-
-
 def _when_text(node: markup.Element) -> str:
     """The date-and-time line: the text before the room link or the first line break."""
+    text = node.text
     first = node[0] if len(node) else None
-    if node.text and node.text.strip() and (first is None or first.tag in ("br", "a")):
-        return markup.squeeze(node.text.replace("\u2022", " "))  # the usual "LINE<br><a>ROOM</a>"
-    pieces = [node.text or ""]
+    if text and text.strip() and (first is None or first.tag in ("br", "a")):
+        return markup.squeeze(text.replace("\u2022", " "))  # the usual "LINE<br><a>ROOM</a>"
+    pieces = [text or ""]
     for child in node:
         if child.tag == "a" or (child.tag == "br" and any(p.strip() for p in pieces)):
             break
         pieces.append(markup.text_of(child))
         pieces.append(child.tail or "")
     return markup.squeeze(" ".join(pieces).replace("\u2022", " "))
+
+
+#: The ASCII whitespace str.split() breaks at, besides the space and the newline.
+_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def _singly_spaced(text: str) -> bool:
+    """Whether ``text`` is ASCII with no whitespace but newlines and lone spaces, so squeezing
+    a line of it can only trim its ends: a few C-speed finds instead of splitting every word."""
+    if not text.isascii() or "  " in text:
+        return False
+    for space in _ODD_SPACES:  # noqa: SIM110 (a loop: twice as fast as all() over a generator)
+        if space in text:
+            return False
+    return True
+
+
+def _squeeze(text: str) -> str:
+    """:func:`markup.squeeze`, skipping its split and join when ``text`` is squeezed already."""
+    if "\n" not in text and text[:1] != " " and text[-1:] != " " and _singly_spaced(text):
+        return text
+    return markup.squeeze(text)
+
+
+def _text_of(node: markup.Element) -> str:
+    """:func:`markup.text_of`, with :func:`_squeeze` for a node without children."""
+    return markup.text_of(node) if len(node) else _squeeze(node.text or "")
+
+
+def _block_text(node: markup.Element) -> str:
+    """:func:`markup.block_text` for Sched's descriptions (text, <br>, flat <p>); other markup goes to it."""
+    parts = [node.text or ""]
+    for child in node:
+        tag = child.tag
+        if len(child) or (tag != "br" and tag != "p"):
+            return markup.block_text(node)
+        # as block_text: a line break before a block, and after it unless it is a <br>
+        parts += ("\n", child.text or "", "\n" if tag == "p" else "", child.tail or "")
+    text = "".join(parts)
+    lines = text.split("\n")
+    if _singly_spaced(text) and all(line and line[0] != " " and line[-1] != " " for line in lines):
+        return text  # no line to squeeze and none empty
+    return "\n".join(filter(None, map(_squeeze, lines)))  # block_text's rule
 
 
 def _take_heading(node: markup.Element, scan: _Scan) -> bool:
@@ -267,8 +304,9 @@ def _keep_single(doc: Document, root: markup.Element, base: str, scan: _Scan) ->
     scan.drafts.append(draft)
     for node in root.iter():
         found = node.get("class")
-        if found:
-            _take_detail(node, str(found), draft)
+        handler = _kind(str(found))[0] if found else None
+        if handler is not None:  # a detail block: give it to the one session
+            handler(node, draft)
     scan.year = scan.year or _year_in(draft.when)
 
 

@@ -62,6 +62,24 @@ def session_url(site: str, base: str, href: str) -> str | None:
     return canonical(base, href)
 
 
+def session_link(site: str, base: str, href: str) -> tuple[str, str | None] | None:
+    """(:func:`event_id`, :func:`session_url`) of a session link; None for any other link.
+
+    A full schedule writes absolute links on the page's own site ("SITE/event/ID/slug");
+    those are read by slicing, where the general path costs two regex scans and a split.
+    """
+    at = href.find("/event/")
+    # the first "/event/" right after the site's origin (which holds no '?' or '#'), in an
+    # href urllib would leave as it is: where EVENT_PATH and _plain_absolute look too
+    if site and at == len(site) and href.startswith(site) and href.isascii() and not _NOT_PLAIN.search(href):
+        url = href.split("#", 1)[0].split("?", 1)[0]
+        ident = url[at + 7 :].split("/", 1)[0]  # up to the next '/', '?', '#' or the end
+        if 3 <= len(ident) <= 40 and ident.isalnum():
+            return ident, url
+    uid = event_id(href)
+    return None if uid is None else (uid, session_url(site, base, href))
+
+
 def _plain_absolute(href: str) -> str | None:
     """:func:`canonical` of a plain absolute http(s) href by string slicing; None when the
     href is anything but plain (then urllib decides: spaces, controls, IPv6, non-ASCII,
