@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from scraper.parsers._feed import prose
 from scraper.timeparse import MAX_DURATION, MAX_YEAR, MIN_YEAR
 
 _LITERAL_ESCAPES = frozenset(",;:nN")
@@ -30,19 +31,45 @@ Prop = tuple[Params, str]
 
 @dataclass
 class Component:
-    """A VEVENT (or VCALENDAR) reduced to its properties: NAME -> [(params, raw value)]."""
+    """A VEVENT (or VCALENDAR) reduced to its properties.
 
-    props: dict[str, list[Prop]] = field(default_factory=dict)
+    ``values`` holds the raw value of each property's first occurrence (all that most
+    lookups want) and ``params`` that occurrence's parameters when it has any; a property
+    that occurs again has every occurrence in ``repeated``. (A list and a tuple for each
+    property would be thousands of allocations per feed, and work for the garbage collector.)
+    """
+
+    values: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Params] = field(default_factory=dict)
+    repeated: dict[str, list[Prop]] = field(default_factory=dict)
     line: int = 0  # position among the feed's VEVENTs (1-based), for messages
 
     def first(self, name: str) -> Prop | None:
-        values = self.props.get(name)
-        return values[0] if values else None
+        value = self.values.get(name)
+        return None if value is None else (self.params.get(name, _NO_PARAMS), value)
+
+    def every(self, name: str) -> list[Prop]:
+        """Each ``name`` property, in order."""
+        if name in self.repeated:
+            return self.repeated[name]
+        found = self.first(name)
+        return [] if found is None else [found]
 
     def text(self, name: str) -> str:
         """The unescaped text of the first ``name`` property ('' when absent)."""
-        values = self.props.get(name)  # first() inlined: a few calls per event of every feed
-        return unescape(values[0][1]) if values else ""
+        value = self.values.get(name)
+        return "" if value is None else unescape(value)
+
+    def add(self, name: str, params: Params, value: str) -> None:
+        """File one more occurrence of ``name``."""
+        if name not in self.values:
+            self.values[name] = value
+            if params:
+                self.params[name] = params
+        elif name in self.repeated:
+            self.repeated[name].append((params, value))
+        else:
+            self.repeated[name] = [(self.params.get(name, _NO_PARAMS), self.values[name]), (params, value)]
 
 
 @dataclass
@@ -164,46 +191,46 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
     events: list[Component] = []
     event: Component | None = None
     seen_calendar = seen_timezone = False
-    # Where property lines go, decided at each BEGIN/END: the open VEVENT's, the
-    # calendar's, or nowhere (None: inside VALARM, VTIMEZONE, ...).
-    props: dict[str, list[Prop]] | None = None
+    # Where property lines go, decided at each BEGIN/END: the open VEVENT, the calendar,
+    # or nowhere (None: inside VALARM, VTIMEZONE, ...).
+    target: Component | None = None
     names = calendar_wanted
     for found_lines in _chunks(_lines(wanted | calendar_wanted), "\n" + unfolded):
         for kind, component, name, raw_params, value in found_lines:
-            if kind:
-                component = component.upper()
-                if kind.upper() == "BEGIN":
-                    stack.append(component)
-                    seen_calendar = seen_calendar or component == "VCALENDAR"
-                    seen_timezone = seen_timezone or component == "VTIMEZONE"
-                    if component == "VEVENT" and len(stack) == 2 and stack[0] == "VCALENDAR":
-                        event = Component(line=len(events) + 1)
+            if not kind:  # a property line: most lines, so tested first and kept short
+                if target is None:
+                    continue
+                if name not in names:  # the names are upper case, as feeds almost always write them
+                    name = name.upper()
+                    if name not in names:
+                        continue
+                values = target.values
+                if name in values or raw_params:
+                    target.add(name, _params(raw_params + ":", 1)[0] if raw_params else _NO_PARAMS, value)
                 else:
-                    if not stack or stack[-1] != component:
-                        raise ValueError(f"END:{component} does not close BEGIN:{stack[-1] if stack else '-'}")
-                    stack.pop()
-                    if component == "VEVENT" and event is not None and len(stack) == 1:
-                        events.append(event)
-                        event = None
-                depth = len(stack)
-                if depth == 2 and event is not None:
-                    props, names = event.props, wanted
-                elif depth == 1:
-                    props, names = calendar.props, calendar_wanted
-                else:
-                    props = None
+                    values[name] = value  # the usual line: no parameters, first of its name
                 continue
-            if props is None:
-                continue
-            key = name if name.isupper() else name.upper()
-            if key not in names:
-                continue
-            prop = (_params(raw_params + ":", 1)[0] if raw_params else _NO_PARAMS, value)
-            known = props.get(key)
-            if known is None:
-                props[key] = [prop]
+            component = component.upper()
+            if kind.upper() == "BEGIN":
+                stack.append(component)
+                seen_calendar = seen_calendar or component == "VCALENDAR"
+                seen_timezone = seen_timezone or component == "VTIMEZONE"
+                if component == "VEVENT" and len(stack) == 2 and stack[0] == "VCALENDAR":
+                    event = Component(line=len(events) + 1)
             else:
-                known.append(prop)
+                if not stack or stack[-1] != component:
+                    raise ValueError(f"END:{component} does not close BEGIN:{stack[-1] if stack else '-'}")
+                stack.pop()
+                if component == "VEVENT" and event is not None and len(stack) == 1:
+                    events.append(event)
+                    event = None
+            depth = len(stack)
+            if depth == 2 and event is not None:
+                target, names = event, wanted
+            elif depth == 1:
+                target, names = calendar, calendar_wanted
+            else:
+                target = None
     if not seen_calendar:
         raise ValueError("no BEGIN:VCALENDAR")
     if stack:
@@ -212,9 +239,11 @@ def read(text: str, wanted: frozenset[str], calendar_wanted: frozenset[str]) -> 
     return Calendar(props=calendar, events=events, timezones=_timezones(unfolded) if seen_timezone else {})
 
 
-def _chunks(pattern: re.Pattern[str], text: str, size: int = 1 << 20) -> Iterator[list[tuple[str, ...]]]:
+def _chunks(pattern: re.Pattern[str], text: str, size: int = 1 << 15) -> Iterator[list[tuple[str, ...]]]:
     """``pattern.findall`` a chunk of whole lines at a time: tuples without Match objects
-    (faster than finditer), and a 50 MB feed never becomes one list of every line.
+    (faster than finditer), and never one list of every line. Small chunks: each chunk's
+    tuples are freed before the next are made, so few pile up for the garbage collector
+    to visit (a 32 KB chunk is a few hundred lines, its findall call costs nothing).
 
     ``text`` starts with a line break and each chunk with the one before its first line
     (the pattern's matches start with it)."""
@@ -310,3 +339,30 @@ def duration(value: str) -> timedelta:
     if delta > MAX_DURATION:
         raise ValueError(f"iCalendar duration {value!r} is longer than {MAX_DURATION.days} days")
     return -delta if sign == "-" else delta
+
+
+def description_text(raw: str) -> str | None:
+    """``prose(unescape(raw))``, the text of a DESCRIPTION.
+
+    prose returns tidy ASCII paragraphs unchanged, but proves it with a dozen scans and a
+    generator per multi-line text, the costliest step of feeds with long descriptions;
+    this is the same proof, with fewer scans: lines neither empty nor padded, no double
+    space, none of the other characters that tidying or stripping acts on.
+    """
+    text = unescape(raw)
+    if "\n" in text and text.isascii() and "<" not in text and "&" not in text and "  " not in text:
+        for line in text.split("\n"):
+            if not line or line[0] == " " or line[-1] == " ":
+                return prose(text)
+        if not _spacing(text):
+            return text
+    return prose(text)
+
+
+def _spacing(text: str) -> bool:
+    """Whether ASCII ``text`` holds whitespace other than spaces and line breaks, which
+    str.strip and prose act on too (spelled out: any(<generator>) costs more than the scans)."""
+    return (
+        "\t" in text or "\r" in text or "\v" in text or "\f" in text
+        or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+    )  # fmt: skip

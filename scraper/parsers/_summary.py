@@ -15,12 +15,14 @@ import re
 from collections.abc import Sequence
 
 from scraper.parsers._feed import person_name
-from scraper.text import AND_WORD, clean, split_marks, split_people, split_speakers
+from scraper.text import AND_WORD, clean, is_placeholder, split_marks, split_people, split_speakers
 
 #: Share of summaries that must read "title - people" before a feed counts as using it.
 CONVENTION_SHARE = 0.4
-#: SUMMARY -> where it splits (None: nowhere), kept while one feed is read.
-Splits = dict[str, int | None]
+#: Where a SUMMARY splits and the names after it.
+Split = tuple[int, list[str]]
+#: SUMMARY -> its split (None: nowhere), kept while one feed is read.
+Splits = dict[str, Split | None]
 
 _PARTICLES = frozenset(
     {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "della", "dos", "das", "do"}
@@ -71,22 +73,47 @@ def _is_name(text: str) -> bool:
     return True
 
 
-def reads_as_people(tail: str, sched: bool) -> bool:
-    """Whether ``tail`` is a list of people in the producer's style."""
-    empty = True
-    for group in _groups(clean(tail)):  # plain loops: this runs for every dash of every summary
+def _checked_names(value: str, sched: bool) -> list[str] | None:
+    """The name parts of a cleaned tail ("NAME, ROLE" for Sched: only NAME), or None when
+    one of them does not read as a name or there are none: the tail is not people."""
+    found: list[str] = []
+    for group in _groups(value):  # plain loops: this runs for every dash of every summary
         if not group.strip():
             continue
-        empty = False
         if sched:
             name = group.split(",", 1)[0]
             if name.strip() and not _is_name(name):
-                return False
-        else:
-            for name in group.split(","):
-                if name.strip() and not _is_name(name):
-                    return False
-    return not empty
+                return None
+            found.append(name)
+            continue
+        for name in group.split(","):
+            if name.strip() and not _is_name(name):
+                return None
+            found.append(name)
+    return found or None
+
+
+def people_after(tail: str, sched: bool) -> list[str] | None:
+    """The speakers of ``tail`` (the text after a dash) when it is a list of people in the
+    producer's style, else None: ``split_people(tail)`` for Sched, ``split_speakers(tail)``
+    for others.
+
+    Checking and splitting clean and group the tail alike unless it holds brackets, or
+    the slashes and bars only speaker lines split at: then the names checked are the
+    names kept, and the tail is cleaned and grouped once.
+    """
+    value = clean(tail)
+    parts = _checked_names(value, sched)
+    if parts is None:
+        return None
+    if "(" in value or "[" in value or "/" in value or "|" in value:
+        return split_people(tail) if sched else split_speakers(tail)
+    names: list[str] = []
+    for part in parts:  # as split_people/split_speakers; blank groups gave blank names
+        name = part.strip(" .-–—:")
+        if name and name not in names and not is_placeholder(name):
+            names.append(name)
+    return names
 
 
 def _groups(value: str) -> list[str]:
@@ -100,7 +127,7 @@ def _groups(value: str) -> list[str]:
 def uses_convention(summaries: Sequence[str], producer: str, splits: Splits | None = None) -> bool:
     """Whether a feed puts speakers in SUMMARY (judged over all its summaries).
 
-    ``splits`` keeps each summary's :func:`split_at` for :func:`title_and_speakers`, so a
+    ``splits`` keeps each summary's split for :func:`title_and_speakers`, so a
     feed's summaries are split once; reading stops as soon as the answer is certain.
     """
     if "pretalx" in producer:
@@ -111,7 +138,7 @@ def uses_convention(summaries: Sequence[str], producer: str, splits: Splits | No
     need = CONVENTION_SHARE * len(summaries)
     hits = misses = 0
     for summary in summaries:
-        if _split_at(summary, sched, splits) is None:
+        if _cached_split(summary, sched, splits) is None:
             misses += 1
             if len(summaries) - misses < need:
                 return False
@@ -122,20 +149,22 @@ def uses_convention(summaries: Sequence[str], producer: str, splits: Splits | No
     return False
 
 
-def split_at(summary: str, sched: bool) -> int | None:
-    """Index of the first " - " followed only by people, or None."""
+def _split(summary: str, sched: bool) -> Split | None:
+    """(index of the first " - " followed only by people, their names), or None."""
     for index in dashes(summary):
-        title, tail = summary[:index].strip(), summary[index + 3 :]
-        if title and tail.strip() and reads_as_people(tail, sched):
-            return index
+        tail = summary[index + 3 :]
+        if summary[:index].strip() and tail.strip():
+            names = people_after(tail, sched)
+            if names is not None:
+                return index, names
     return None
 
 
-def _split_at(summary: str, sched: bool, splits: Splits | None) -> int | None:
+def _cached_split(summary: str, sched: bool, splits: Splits | None) -> Split | None:
     if splits is None:
-        return split_at(summary, sched)
+        return _split(summary, sched)
     if summary not in splits:
-        splits[summary] = split_at(summary, sched)
+        splits[summary] = _split(summary, sched)
     return splits[summary]
 
 
@@ -143,12 +172,11 @@ def title_and_speakers(summary: str, producer: str, splits: Splits | None = None
     """Split one SUMMARY of a feed that uses the convention (``splits``: see :func:`uses_convention`)."""
     if "pretalx" in producer:
         return _pretalx(summary)
-    sched = "sched" in producer
-    index = _split_at(summary, sched, splits)
-    if index is None:
+    found = _cached_split(summary, "sched" in producer, splits)
+    if found is None:
         return clean(summary), []
-    title, tail = summary[:index], summary[index + 3 :]
-    return clean(title), split_people(tail) if sched else split_speakers(tail)
+    index, names = found
+    return clean(summary[:index]), list(names)  # a list of its own for each session
 
 
 def _pretalx(summary: str) -> tuple[str, list[str]]:

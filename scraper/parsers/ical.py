@@ -11,15 +11,23 @@ is never read: it changes on every export.
 from __future__ import annotations
 
 import logging
-import warnings as pywarnings
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta
 from itertools import islice
 from typing import ClassVar
 
 from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import register
-from scraper.parsers._feed import absolute, failure, head, prose, unique_uids, url_has, zone_or_none
-from scraper.parsers._ics import Component, Params, duration, read, split_unescaped, stamp, unescape
+from scraper.parsers._feed import absolute, failure, head, unique_uids, url_has
+from scraper.parsers._ics import (
+    Component,
+    Params,
+    description_text,
+    duration,
+    read,
+    stamp,
+    unescape,
+)
+from scraper.parsers._ics_time import FeedClock, FeedZones
 from scraper.parsers._summary import Splits, title_and_speakers, uses_convention
 from scraper.text import clean, clean_or_none
 
@@ -34,122 +42,6 @@ _WANTED = frozenset(
 _CALENDAR_WANTED = frozenset({"X-WR-CALNAME", "NAME", "X-WR-TIMEZONE", "PRODID"})
 # Rules finer than hourly can spin for a long time without yielding; talks never use them.
 _FREQUENCIES = ("FREQ=HOURLY", "FREQ=DAILY", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=YEARLY")
-
-
-class _Zones:
-    """TZID -> (tzinfo, IANA name or None), cached per feed."""
-
-    def __init__(self, blocks: dict[str, str], warnings: list[str]) -> None:
-        self.blocks = blocks
-        self.warnings = warnings
-        self.cache: dict[str, tuple[tzinfo | None, str | None]] = {}
-
-    def get(self, tzid: str) -> tuple[tzinfo | None, str | None]:
-        if tzid not in self.cache:
-            self.cache[tzid] = self._resolve(tzid.strip())
-        return self.cache[tzid]
-
-    def _resolve(self, tzid: str) -> tuple[tzinfo | None, str | None]:
-        known = zone_or_none(tzid)
-        if known is not None:
-            return known, tzid
-        # icalendar (~50 ms to import) only for names that are not IANA ones: most feeds never need it
-        import icalendar
-        from icalendar.timezone import tzp
-
-        with pywarnings.catch_warnings():
-            pywarnings.simplefilter("ignore")  # "globally unique TZID guessed": that is the point
-            guessed = tzp.timezone(tzid)
-        if guessed is not None:
-            return guessed, getattr(guessed, "key", None)
-        block = self.blocks.get(tzid)
-        if block is not None:
-            try:
-                component = icalendar.Timezone.from_ical(block)
-                if isinstance(component, icalendar.Timezone):
-                    return component.to_tz(), None
-                raise ValueError("not a VTIMEZONE")
-            except Exception as exc:  # icalendar raises many kinds on odd VTIMEZONEs
-                self.warnings.append(f"VTIMEZONE {tzid!r} unusable ({exc}); its times read as floating")
-                return None, None
-        self.warnings.append(f"unknown TZID {tzid!r}; its times read as floating")
-        return None, None
-
-
-class _Clock:
-    """Turns DTSTART-like properties into aware datetimes and picks the zone shown."""
-
-    def __init__(self, doc: Document, calendar: Component, zones: _Zones, warnings: list[str]) -> None:
-        declared = calendar.text("X-WR-TIMEZONE").strip()
-        self.zones = zones
-        self.warnings = warnings
-        self.doc = doc
-        # Floating times: the feed's own statement first, then the configured zone.
-        self.floating, self.floating_name = self._first(declared, doc.timezone)
-        # UTC times are shown in the event's zone: the configured one, else the feed's.
-        shown = [doc.timezone] + ([declared] if declared.upper() not in ("UTC", "GMT", "Z") else [])
-        self.shown, self.shown_name = self._first(*shown)
-        self._read_cache: dict[tuple[str, str], tuple[datetime, str | None, bool]] = {}
-        self._show_cache: dict[datetime, datetime] = {}
-        self._labels: dict[tuple[str, bool], str | None] = {}
-        #: (TZID, DTSTART, TZID, DTEND) -> (start, end, zone name) as shown
-        self.spans: dict[tuple[str, str, str, str], tuple[datetime | None, datetime | None, str | None]] = {}
-
-    @staticmethod
-    def _first(*names: str | None) -> tuple[tzinfo | None, str | None]:
-        for name in names:
-            found = zone_or_none(name)
-            if found is not None:
-                return found, name
-        return None, None
-
-    def read(self, prop: tuple[Params, str]) -> tuple[datetime, str | None, bool]:
-        """(aware moment in its own zone, IANA name, all-day) of one date(-time) property.
-
-        Schedules repeat the same few start times, so results are cached per feed.
-        """
-        params, value = prop
-        key = (params.get("TZID", "") if params else "", value)
-        found = self._read_cache.get(key)
-        if found is None:
-            found = self._read_cache[key] = self._read(params, value)
-        return found
-
-    def _read(self, params: Params, value: str) -> tuple[datetime, str | None, bool]:
-        raw = stamp(value)  # ValueError for text that is not a date: the caller names it
-        if not isinstance(raw, datetime):
-            day_zone = self.floating or UTC
-            name = self.floating_name or ("UTC" if self.floating is None else None)
-            return datetime.combine(raw, time(0), tzinfo=day_zone), name, True
-        if raw.tzinfo is not None:
-            return raw, "UTC", False
-        tzid = params.get("TZID")
-        if tzid:
-            found, name = self.zones.get(tzid)
-            if found is not None:
-                return raw.replace(tzinfo=found), name, False
-        if self.floating is None:
-            if "floating" not in " ".join(self.warnings):
-                self.warnings.append("floating times and no timezone: read as UTC; pass --timezone")
-            return raw.replace(tzinfo=UTC), "UTC", False
-        return raw.replace(tzinfo=self.floating), self.floating_name, False
-
-    def label(self, raw: str, listed: bool = False) -> str | None:
-        """A room or track name from its raw value; cached, since a feed repeats a few dozen."""
-        key = (raw, listed)
-        if key not in self._labels:
-            parts = split_unescaped(raw) if listed else [unescape(raw)]
-            self._labels[key] = ", ".join(c for c in map(clean, parts) if c) or None
-        return self._labels[key]
-
-    def show(self, moment: datetime, name: str | None) -> tuple[datetime, str | None]:
-        """UTC moments move to the event's zone; zoned ones stay in theirs."""
-        if name == "UTC" and self.shown is not None:
-            shown = self._show_cache.get(moment)
-            if shown is None:
-                shown = self._show_cache[moment] = moment.astimezone(self.shown)
-            return shown, self.shown_name
-        return moment, name
 
 
 def _bad(doc: Document, event: Component, what: str, value: str) -> Exception:
@@ -184,10 +76,10 @@ class IcalParser:
         except ValueError as exc:
             raise failure(doc, f"not a valid iCalendar file: {exc}", "the file is truncated or not .ics") from None
         warnings: list[str] = []
-        clock = _Clock(doc, calendar.props, _Zones(calendar.timezones, warnings), warnings)
+        clock = FeedClock(doc, calendar.props, FeedZones(calendar.timezones, warnings), warnings)
         producer = calendar.props.text("PRODID").lower()
         event_name = clean_or_none(calendar.props.text("X-WR-CALNAME")) or clean_or_none(calendar.props.text("NAME"))
-        masters = [event for event in calendar.events if "RECURRENCE-ID" not in event.props]
+        masters = [event for event in calendar.events if "RECURRENCE-ID" not in event.values]
         found: Splits = {}
         summaries = [event.text("SUMMARY") for event in masters]
         # The feed's summary splits when it puts speakers there (None: it does not).
@@ -201,10 +93,9 @@ class IcalParser:
                     overrides.setdefault(event.text("UID"), {})[moment] = event
         sessions: list[Session] = []
         for event, summary in zip(masters, summaries, strict=True):
-            props = event.props
+            values = event.values
             uid = event.text("UID").strip()
-            # Lists in props are never empty: a lookup says what first() would.
-            if props.get("RRULE") or props.get("RDATE"):
+            if "RRULE" in values or "RDATE" in values:
                 sessions.extend(self._series(doc, clock, event, overrides.pop(uid, {}), producer, splits))
             else:
                 session = self._session(doc, clock, event, uid, None, producer, splits, summary)
@@ -221,7 +112,8 @@ class IcalParser:
             session.event = event_name
         return ParseResult(parser=self.name, sessions=sessions, event_name=event_name, warnings=warnings)
 
-    def _moment(self, doc: Document, clock: _Clock, event: Component, prop: tuple[Params, str], what: str) -> datetime:
+    def _moment(self, doc: Document, clock: FeedClock, event: Component, prop: tuple[Params, str],
+                what: str) -> datetime:
         try:
             return clock.read(prop)[0]
         except ValueError:
@@ -230,7 +122,7 @@ class IcalParser:
     def _sessions(
         self,
         doc: Document,
-        clock: _Clock,
+        clock: FeedClock,
         event: Component,
         uid: str,
         start_at: datetime | None,
@@ -244,7 +136,7 @@ class IcalParser:
     def _session(
         self,
         doc: Document,
-        clock: _Clock,
+        clock: FeedClock,
         event: Component,
         uid: str,
         start_at: datetime | None,
@@ -254,8 +146,8 @@ class IcalParser:
     ) -> Session | None:
         """:meth:`_sessions` without the list: this runs once per event of every feed.
         ``summary``: the event's unescaped SUMMARY, when the caller has it already."""
-        props = event.props
-        if "STATUS" in props and event.text("STATUS").strip().upper() == "CANCELLED":
+        values = event.values
+        if "STATUS" in values and event.text("STATUS").strip().upper() == "CANCELLED":
             return None
         if summary is None:
             summary = event.text("SUMMARY")
@@ -264,10 +156,10 @@ class IcalParser:
             clock.warnings.append(f"VEVENT {uid or '#' + str(event.line)} has no SUMMARY: skipped")
             return None
         start, end, name = self._span(doc, clock, event, start_at)
-        categories = props.get("CATEGORIES")
-        location = props.get("LOCATION")
-        link = props.get("URL")
-        description = props.get("DESCRIPTION")
+        categories = values.get("CATEGORIES")
+        location = values.get("LOCATION")
+        link = values.get("URL")
+        description = values.get("DESCRIPTION")
         return Session(
             title=title,
             uid=uid or stable_uid(doc.url, title),
@@ -275,23 +167,20 @@ class IcalParser:
             start=start,
             end=end,
             timezone=name,
-            room=clock.label(location[0][1]) if location else None,
-            track=clock.label(categories[0][1], listed=True) if categories else None,
-            url=absolute(unescape(link[0][1]), doc.base_url or doc.url) if link else None,
-            description=prose(unescape(description[0][1])) if description else None,
+            room=None if location is None else clock.label(location),
+            track=None if categories is None else clock.label(categories, listed=True),
+            url=None if link is None else absolute(unescape(link), doc.base_url or doc.url),
+            description=None if description is None else description_text(description),
         )
 
     def _span(
-        self, doc: Document, clock: _Clock, event: Component, start_at: datetime | None
+        self, doc: Document, clock: FeedClock, event: Component, start_at: datetime | None
     ) -> tuple[datetime | None, datetime | None, str | None]:
         """(start, end, zone name) in the zone shown to users."""
-        props = event.props
-        found = props.get("DTSTART")
-        if not found:
+        first = event.first("DTSTART")
+        if first is None:
             return None, None, clock.shown_name
-        first = found[0]
-        found = props.get("DTEND")
-        last = found[0] if found else None
+        last = event.first("DTEND")
         if start_at is None and last is not None:
             # A schedule repeats a few dozen (start, end) pairs: each is resolved once per
             # feed (the span then depends on nothing else: DURATION is not read).
@@ -306,7 +195,7 @@ class IcalParser:
     def _resolve(
         self,
         doc: Document,
-        clock: _Clock,
+        clock: FeedClock,
         event: Component,
         first: tuple[Params, str],
         last: tuple[Params, str] | None,
@@ -332,7 +221,7 @@ class IcalParser:
         return start, end, shown
 
     def _length(
-        self, doc: Document, clock: _Clock, event: Component, start: datetime, all_day: bool
+        self, doc: Document, clock: FeedClock, event: Component, start: datetime, all_day: bool
     ) -> timedelta | None:
         last = event.first("DTEND")
         if last is not None:
@@ -352,7 +241,7 @@ class IcalParser:
     def _series(
         self,
         doc: Document,
-        clock: _Clock,
+        clock: FeedClock,
         event: Component,
         overrides: dict[datetime, Component],
         producer: str,
@@ -381,7 +270,7 @@ class IcalParser:
                 sessions.extend(self._sessions(doc, clock, event, f"{uid}/{suffix}", moment, producer, splits))
         return sessions
 
-    def _occurrences(self, doc: Document, clock: _Clock, event: Component, start: datetime) -> list[datetime]:
+    def _occurrences(self, doc: Document, clock: FeedClock, event: Component, start: datetime) -> list[datetime]:
         moments: list[datetime] = []
         rule = event.first("RRULE")
         if rule is not None:
@@ -413,9 +302,9 @@ class IcalParser:
                 moments.append(extra)
         return moments
 
-    def _dates(self, doc: Document, clock: _Clock, event: Component, name: str) -> set[datetime]:
+    def _dates(self, doc: Document, clock: FeedClock, event: Component, name: str) -> set[datetime]:
         found: set[datetime] = set()
-        for params, value in event.props.get(name, []):
+        for params, value in event.every(name):
             if params.get("VALUE", "").upper() == "PERIOD":
                 continue
             for item in value.split(","):

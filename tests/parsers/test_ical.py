@@ -10,7 +10,7 @@ from scraper import parsers
 from scraper.errors import ParseError
 from scraper.models import Document, Session
 from scraper.parsers._ics import read, split_unescaped, unescape, unfold
-from scraper.parsers._summary import title_and_speakers, uses_convention
+from scraper.parsers._summary import Splits, title_and_speakers, uses_convention
 from scraper.parsers.ical import MAX_OCCURRENCES
 from tests.parsers.goldens import PARSER_FIXTURES, Fixture
 
@@ -82,12 +82,12 @@ def test_convention_is_judged_over_the_whole_feed() -> None:
 @pytest.mark.parametrize(("hits", "expected"), [(1, False), (2, True), (5, True), (0, False)])
 def test_convention_share_is_exact_and_splits_are_kept_for_the_titles(hits: int, expected: bool) -> None:
     summaries = ["Talk (part 1) - Ann Lee, Acme"] * hits + ["Lunch - 12:30 at the pool"] * (5 - hits)
-    splits: dict[str, int | None] = {}
+    splits: Splits = {}
     assert uses_convention(summaries, "-//sched.com x//en", splits) is expected  # 40% of five is two
     for summary in summaries:
         assert title_and_speakers(summary, "sched", splits) == title_and_speakers(summary, "sched")
     if hits:
-        assert splits["Talk (part 1) - Ann Lee, Acme"] == len("Talk (part 1)")
+        assert splits["Talk (part 1) - Ann Lee, Acme"] == (len("Talk (part 1)"), ["Ann Lee"])
 
 
 # --- times and zones --------------------------------------------------------------------
@@ -248,12 +248,12 @@ def test_unescape_and_lists() -> None:
 def test_reader_keeps_only_wanted_properties_of_top_level_events() -> None:
     text = unfold(calendar("UID:a\r\nDTSTART:20240101T090000Z\r\nX-OTHER:1\r\nSUMMARY:A").text)
     parsed = read(text, frozenset({"UID", "SUMMARY"}), frozenset({"PRODID"}))
-    assert set(parsed.events[0].props) == {"UID", "SUMMARY"}
+    assert set(parsed.events[0].values) == {"UID", "SUMMARY"}
     assert parsed.props.text("PRODID") == "-//test//EN"
 
 
 def test_reader_reads_a_feed_larger_than_its_chunk_whole() -> None:
-    # Lines are matched a megabyte at a time: nothing may be lost or split at the seams.
+    # Lines are matched a chunk at a time: nothing may be lost or split at the seams.
     pad = "DESCRIPTION:" + "x" * 400
     events = [f"UID:{n}\r\nDTSTART:20240101T090000Z\r\n{pad}\r\nSUMMARY:Talk {n}" for n in range(6000)]
     text = unfold(calendar(*events).text)
