@@ -223,8 +223,15 @@ def untidy(text: str) -> bool:
 
 
 _UNTIDY_MARKS = ("\n", "  ", "\t", "\r", "\xa0", "\f", "\v", "\u2028", "\u2029", "\x85")  # likeliest first
-# In ASCII text without these, lines are single-spaced and unpadded, and only "\n" breaks them.
-_NOT_TIDY = ("  ", "\n\n", "\n ", " \n", "\t", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def _not_tidy(text: str) -> bool:
+    """Whether ASCII ``text`` (unpadded) has double spaces, blank or padded lines, or whitespace other
+    than spaces and line breaks (spelled out: plain ``in`` scans beat any(<generator>))."""
+    return (
+        "  " in text or "\n\n" in text or "\n " in text or " \n" in text or "\t" in text or "\r" in text
+        or "\v" in text or "\f" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+    )  # fmt: skip
 
 
 def tidy_lines(text: str) -> str:
@@ -233,7 +240,7 @@ def tidy_lines(text: str) -> str:
     str.split() beats regexes several times over on non-ASCII text, which feeds are full of.
     """
     plain = text.isascii() and text[:1] not in " \n" and text[-1:] not in " \n"
-    if plain and not any(mark in text for mark in _NOT_TIDY):
+    if plain and not _not_tidy(text):
         return text  # already tidy: most descriptions are paragraphs of plain lines
     lines: list[str] = []
     blank = False

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from scraper.parsers._feed import prose
 from scraper.timeparse import MAX_DURATION, MAX_YEAR, MIN_YEAR
 
 _LITERAL_ESCAPES = frozenset(",;:nN")
@@ -340,29 +339,3 @@ def duration(value: str) -> timedelta:
         raise ValueError(f"iCalendar duration {value!r} is longer than {MAX_DURATION.days} days")
     return -delta if sign == "-" else delta
 
-
-def description_text(raw: str) -> str | None:
-    """``prose(unescape(raw))``, the text of a DESCRIPTION.
-
-    prose returns tidy ASCII paragraphs unchanged, but proves it with a dozen scans and a
-    generator per multi-line text, the costliest step of feeds with long descriptions;
-    this is the same proof, with fewer scans: lines neither empty nor padded, no double
-    space, none of the other characters that tidying or stripping acts on.
-    """
-    text = unescape(raw)
-    if "\n" in text and text.isascii() and "<" not in text and "&" not in text and "  " not in text:
-        for line in text.split("\n"):
-            if not line or line[0] == " " or line[-1] == " ":
-                return prose(text)
-        if not _spacing(text):
-            return text
-    return prose(text)
-
-
-def _spacing(text: str) -> bool:
-    """Whether ASCII ``text`` holds whitespace other than spaces and line breaks, which
-    str.strip and prose act on too (spelled out: any(<generator>) costs more than the scans)."""
-    return (
-        "\t" in text or "\r" in text or "\v" in text or "\f" in text
-        or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
-    )  # fmt: skip

@@ -17,11 +17,10 @@ from typing import ClassVar
 
 from scraper.models import Document, ParseResult, Session, stable_uid
 from scraper.parsers import register
-from scraper.parsers._feed import absolute, failure, head, unique_uids, url_has
+from scraper.parsers._feed import absolute, failure, head, prose, unique_uids, url_has
 from scraper.parsers._ics import (
     Component,
     Params,
-    description_text,
     duration,
     read,
     stamp,
@@ -170,7 +169,7 @@ class IcalParser:
             room=None if location is None else clock.label(location),
             track=None if categories is None else clock.label(categories, listed=True),
             url=None if link is None else absolute(unescape(link), doc.base_url or doc.url),
-            description=None if description is None else description_text(description),
+            description=None if description is None else prose(unescape(description)),
         )
 
     def _span(

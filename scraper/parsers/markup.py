@@ -126,8 +126,19 @@ def looks_like_html(doc: Document) -> bool:
 
 def squeeze(text: str) -> str:
     """Whitespace collapsed (NBSP too) and stripped, NFC; fast for ASCII text."""
+    if text.isascii() and text[:1] != " " and text[-1:] != " " and not _loose(text):
+        return text  # squeezed already, as most titles, rooms and description lines are
     value = " ".join(text.split())
     return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
+def _loose(text: str) -> bool:
+    """Whether ASCII ``text`` has whitespace other than lone spaces: what str.split acts on
+    (spelled out: plain ``in`` scans beat a regex and any(<generator>) here)."""
+    return (
+        "  " in text or "\n" in text or "\t" in text or "\r" in text or "\v" in text or "\f" in text
+        or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+    )  # fmt: skip
 
 
 def text_of(element: Element) -> str:

@@ -106,7 +106,7 @@ def _walk(root: markup.Element, base: str, scan: _Scan) -> None:
                 scan.links[url] = None
             if uid not in scan.seen and _is_session_anchor(node, str(found or "")):
                 scan.seen.add(uid)
-                current = _Draft(uid, url, _text_of(node), _session_title(node), scan.day, scan.slot)
+                current = _Draft(uid, url, markup.text_of(node), _session_title(node), scan.day, scan.slot)
                 scan.drafts.append(current)
             continue
         if found is None:
@@ -167,7 +167,7 @@ def _link_text(node: markup.Element) -> str | None:
 
 
 def _description(node: markup.Element, draft: _Draft) -> None:
-    draft.description = _block_text(node) or draft.description
+    draft.description = markup.block_text(node) or draft.description
 
 
 def _when(node: markup.Element, draft: _Draft) -> None:
@@ -223,49 +223,6 @@ def _when_text(node: markup.Element) -> str:
         pieces.append(markup.text_of(child))
         pieces.append(child.tail or "")
     return markup.squeeze(" ".join(pieces).replace("\u2022", " "))
-
-
-#: The ASCII whitespace str.split() breaks at, besides the space and the newline.
-_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
-
-
-def _singly_spaced(text: str) -> bool:
-    """Whether ``text`` is ASCII with no whitespace but newlines and lone spaces, so squeezing
-    a line of it can only trim its ends: a few C-speed finds instead of splitting every word."""
-    if not text.isascii() or "  " in text:
-        return False
-    for space in _ODD_SPACES:  # noqa: SIM110 (a loop: twice as fast as all() over a generator)
-        if space in text:
-            return False
-    return True
-
-
-def _squeeze(text: str) -> str:
-    """:func:`markup.squeeze`, skipping its split and join when ``text`` is squeezed already."""
-    if "\n" not in text and text[:1] != " " and text[-1:] != " " and _singly_spaced(text):
-        return text
-    return markup.squeeze(text)
-
-
-def _text_of(node: markup.Element) -> str:
-    """:func:`markup.text_of`, with :func:`_squeeze` for a node without children."""
-    return markup.text_of(node) if len(node) else _squeeze(node.text or "")
-
-
-def _block_text(node: markup.Element) -> str:
-    """:func:`markup.block_text` for Sched's descriptions (text, <br>, flat <p>); other markup goes to it."""
-    parts = [node.text or ""]
-    for child in node:
-        tag = child.tag
-        if len(child) or (tag != "br" and tag != "p"):
-            return markup.block_text(node)
-        # as block_text: a line break before a block, and after it unless it is a <br>
-        parts += ("\n", child.text or "", "\n" if tag == "p" else "", child.tail or "")
-    text = "".join(parts)
-    lines = text.split("\n")
-    if _singly_spaced(text) and all(line and line[0] != " " and line[-1] != " " for line in lines):
-        return text  # no line to squeeze and none empty
-    return "\n".join(filter(None, map(_squeeze, lines)))  # block_text's rule
 
 
 def _take_heading(node: markup.Element, scan: _Scan) -> bool:

@@ -1,12 +1,15 @@
-"""The sched parser's fast paths give exactly what the straightforward helpers give.
+"""Fast paths that the sched parser leans on give exactly what the straightforward code gives.
 
-sched_html skips markup's split-and-join for titles and descriptions that are squeezed
-already, and sched_urls reads links on the page's own site by slicing. Both must agree with
-the general helpers on any input, the untidy kind included.
+markup.squeeze returns text that is squeezed already as it is (so do text_of and block_text,
+which squeeze), and sched_urls reads links on the page's own site by slicing. Both must
+agree with the plain versions on any input, the untidy kind included.
 """
 
 from __future__ import annotations
 
+import unicodedata
+
+import lxml.etree
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +17,6 @@ from hypothesis import strategies as st
 from scraper.models import Document
 from scraper.parsers import markup
 from scraper.parsers.sched import SchedParser
-from scraper.parsers.sched_html import _block_text, _squeeze, _text_of
 from scraper.parsers.sched_urls import event_id, origin, session_link, session_url
 
 SITE = "http://127.0.0.1:8000"
@@ -32,18 +34,32 @@ def div(html: str) -> markup.Element:
 # --- squeezing text ---------------------------------------------------------------------------
 
 
+def plain_squeeze(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def plain_text_of(node: markup.Element) -> str:
+    return plain_squeeze(lxml.etree.tostring(node, method="text", encoding="unicode", with_tail=False))
+
+
+def plain_block_text(node: markup.Element) -> str:
+    lines = (plain_squeeze(line) for line in markup._block_parts(node, 0).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+
 @pytest.mark.parametrize(
     "text",
     ["", " ", "a", " a", "a ", "a  b", "a b c", "a\tb", "a\nb", "a\rb", "a\x1cb", "a\x1fb", "a\x85b", "a\xa0b",
      "a\u2028b", "e\u0301", "Talk: Part 1 - Jane Roe, Acme & Li Wei, Initech"],
 )  # fmt: skip
 def test_squeeze_agrees_on_untidy_text(text: str) -> None:
-    assert _squeeze(text) == markup.squeeze(text)
+    assert markup.squeeze(text) == plain_squeeze(text)
 
 
 @given(st.text(alphabet=TRICKY, max_size=12))
 def test_squeeze_agrees_on_any_text(text: str) -> None:
-    assert _squeeze(text) == markup.squeeze(text)
+    assert markup.squeeze(text) == plain_squeeze(text)
 
 
 # --- text and description blocks --------------------------------------------------------------
@@ -62,16 +78,16 @@ PIECES = [
 )  # fmt: skip
 def test_block_text_agrees_on_description_markup(html: str) -> None:
     node = div(html)
-    assert _block_text(node) == markup.block_text(node)
-    assert _text_of(node) == markup.text_of(node)
+    assert markup.block_text(node) == plain_block_text(node)
+    assert markup.text_of(node) == plain_text_of(node)
 
 
 @settings(max_examples=300)
 @given(st.lists(st.sampled_from(PIECES), max_size=8))
 def test_block_text_agrees_on_any_mix(pieces: list[str]) -> None:
     node = div("".join(pieces))
-    assert _block_text(node) == markup.block_text(node)
-    assert _text_of(node) == markup.text_of(node)
+    assert markup.block_text(node) == plain_block_text(node)
+    assert markup.text_of(node) == plain_text_of(node)
 
 
 # --- session links ----------------------------------------------------------------------------
