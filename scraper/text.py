@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 
 def clean(text: str | None) -> str:
@@ -68,14 +68,7 @@ def split_speakers(text: str | None) -> list[str]:
     value = clean(text)
     if not value:
         return []
-    value = _unbracketed(value)
-    names: list[str] = []
-    for chunk in split_groups(value):
-        for part in chunk.split(","):
-            name = part.strip(" .-–—:")
-            if name and name not in names and not is_placeholder(name):
-                names.append(name)
-    return names
+    return distinct_names(part for chunk in split_groups(_unbracketed(value)) for part in chunk.split(","))
 
 
 def split_people(text: str | None) -> list[str]:
@@ -84,10 +77,15 @@ def split_people(text: str | None) -> list[str]:
     Groups are separated by ';', '&' or ' and '; within a group the first comma-part is
     the name and the rest is role or company.
     """
-    value = _unbracketed(clean(text))
+    return distinct_names(group.split(",", 1)[0] for group in split_groups(_unbracketed(clean(text))))
+
+
+def distinct_names(parts: Iterable[str]) -> list[str]:
+    """The names among the parts of a speaker line: trimmed of stray punctuation, in order,
+    once each, without blanks or stand-ins for nobody ("TBA")."""
     names: list[str] = []
-    for group in split_groups(value):
-        name = group.split(",", 1)[0].strip(" .-–—:")
+    for part in parts:
+        name = part.strip(" .-–—:")
         if name and name not in names and not is_placeholder(name):
             names.append(name)
     return names

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from scraper.parsers._feed import person_name
-from scraper.text import AND_WORD, clean, is_placeholder, split_marks, split_people, split_speakers
+from scraper.text import AND_WORD, clean, distinct_names, split_marks, split_people, split_speakers
 
 #: Share of summaries that must read "title - people" before a feed counts as using it.
 CONVENTION_SHARE = 0.4
@@ -108,12 +108,7 @@ def people_after(tail: str, sched: bool) -> list[str] | None:
         return None
     if "(" in value or "[" in value or "/" in value or "|" in value:
         return split_people(tail) if sched else split_speakers(tail)
-    names: list[str] = []
-    for part in parts:  # as split_people/split_speakers; blank groups gave blank names
-        name = part.strip(" .-–—:")
-        if name and name not in names and not is_placeholder(name):
-            names.append(name)
-    return names
+    return distinct_names(parts)  # as split_people/split_speakers would finish
 
 
 def _groups(value: str) -> list[str]:
