@@ -242,6 +242,11 @@ def tidy_lines(text: str) -> str:
     plain = text.isascii() and text[:1] not in " \n" and text[-1:] not in " \n"
     if plain and not _not_tidy(text):
         return text  # already tidy: most descriptions are paragraphs of plain lines
+    return retidy(text)
+
+
+def retidy(text: str) -> str:
+    """:func:`tidy_lines` without its shortcut for text that is tidy already."""
     lines: list[str] = []
     blank = False
     for line in text.splitlines():

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scraper.parsers._feed import tidy_lines
+from scraper.parsers._feed import retidy, tidy_lines
 from scraper.parsers._ics import (
     Component,
     Prop,
@@ -48,36 +48,20 @@ DESCRIPTION_PIECES = [
 ]  # fmt: skip
 
 
-def plain_tidy_lines(text: str) -> str:
-    """tidy_lines without its shortcut for tidy text."""
-    lines: list[str] = []
-    blank = False
-    for line in text.splitlines():
-        words = line.split()
-        if words:
-            if blank and lines:
-                lines.append("")
-            lines.append(" ".join(words))
-            blank = False
-        else:
-            blank = True
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize(
     "raw",
     ["", " ", "\\n", "a\\nb", "a\\n\\nb", "a\\n b", "a \\nb", " a\\nb", "a\\nb ", "a\\n", "\\na", "a  b\\nc",
      "a\\nb\tc", "a\\nb\x1cc", "a\\nb\x7fc", "a\\nbé", "a\\n<p>b</p>", "a\\n&amp;b", "a\\\\nb", "one line  "],
 )  # fmt: skip
-def test_description_tidying_agrees_with_the_plain_loop_on_awkward_text(raw: str) -> None:
-    assert tidy_lines(unescape(raw)) == plain_tidy_lines(unescape(raw))
+def test_description_tidying_agrees_with_retidying_on_awkward_text(raw: str) -> None:
+    assert tidy_lines(unescape(raw)) == retidy(unescape(raw))
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(DESCRIPTION_PIECES), max_size=10))
-def test_description_tidying_agrees_with_the_plain_loop_on_any_mix(pieces: list[str]) -> None:
+def test_description_tidying_agrees_with_retidying_on_any_mix(pieces: list[str]) -> None:
     raw = "".join(pieces)
-    assert tidy_lines(unescape(raw)) == plain_tidy_lines(unescape(raw))
+    assert tidy_lines(unescape(raw)) == retidy(unescape(raw))
 
 
 # --- the SUMMARY convention --------------------------------------------------------------------
